@@ -1,0 +1,295 @@
+//! Repository configuration: named sections of rclone-style options.
+//!
+//! The API's `config` object and the CLI's config file (JSON, or rclone's INI `rclone.conf`)
+//! both become a [`Config`]. A section only knows its backend type and its raw option strings;
+//! each backend in [`crate::store`] reads the options it understands, so option names and
+//! their validation live beside the code that uses them.
+
+mod file;
+mod value;
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+pub use file::{default_config_path, load_file};
+pub use value::{parse_bool, parse_size, parse_size_str};
+
+use crate::{Error, Result};
+
+/// The storage a section talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BackendKind {
+    Local,
+    S3,
+    Gcs,
+    AzureBlob,
+}
+
+impl BackendKind {
+    /// The rclone `type` names for each backend.
+    pub fn from_type(name: &str) -> Option<Self> {
+        match name {
+            "local" | "alias" => Some(BackendKind::Local),
+            "s3" => Some(BackendKind::S3),
+            "google cloud storage" | "gcs" => Some(BackendKind::Gcs),
+            "azureblob" => Some(BackendKind::AzureBlob),
+            _ => None,
+        }
+    }
+}
+
+/// Option names whose values are credentials: never printed.
+const SECRET_OPTIONS: &[&str] = &[
+    "access_key_id",
+    "secret_access_key",
+    "session_token",
+    "sse_kms_key_id",
+    "sse_customer_key",
+    "key",
+    "sas_url",
+    "service_account_credentials",
+    "client_secret",
+    "token",
+    "password",
+];
+
+/// Whether an option's value is a credential.
+pub fn is_secret_option(name: &str) -> bool {
+    SECRET_OPTIONS.contains(&name)
+}
+
+/// One named section: a backend type and its options as strings.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Section {
+    pub name: String,
+    pub kind: BackendKind,
+    options: BTreeMap<String, String>,
+}
+
+impl Section {
+    /// Builds a section from its `type` and options. `type` itself is not kept as an option.
+    pub fn new(name: &str, mut options: BTreeMap<String, String>) -> Result<Self> {
+        let type_name = options
+            .remove("type")
+            .ok_or_else(|| Error::BadConfig(format!("config section {name:?} has no \"type\"")))?;
+        let kind = BackendKind::from_type(type_name.trim()).ok_or_else(|| {
+            Error::BadConfig(format!(
+                "config section {name:?} has unknown type {type_name:?} \
+                 (supported: local, s3, google cloud storage, gcs, azureblob)"
+            ))
+        })?;
+        Ok(Section {
+            name: name.to_owned(),
+            kind,
+            options,
+        })
+    }
+
+    /// The raw value of an option, if set and not empty.
+    pub fn get(&self, option: &str) -> Option<&str> {
+        self.options
+            .get(option)
+            .map(String::as_str)
+            .filter(|v| !v.is_empty())
+    }
+
+    /// A boolean option; absent means `default`.
+    pub fn bool(&self, option: &str, default: bool) -> Result<bool> {
+        self.get(option)
+            .map_or(Ok(default), |v| parse_bool(&self.name, option, v))
+    }
+
+    /// A size option (`"16M"`, `"5Gi"`, bare numbers are KiB as in rclone).
+    pub fn size(&self, option: &str) -> Result<Option<u64>> {
+        self.get(option)
+            .map(|v| parse_size(&self.name, option, v))
+            .transpose()
+    }
+
+    /// A whole-number option.
+    pub fn count(&self, option: &str) -> Result<Option<usize>> {
+        self.get(option)
+            .map(|v| {
+                v.trim().parse::<usize>().map_err(|_| {
+                    Error::BadConfig(format!(
+                        "config section {:?}: option {option:?} must be a whole number, got {v:?}",
+                        self.name
+                    ))
+                })
+            })
+            .transpose()
+    }
+
+    /// Logs a warning for every option not in `known`: a typo must not pass unnoticed, but
+    /// rclone configs carry options Ferry has no use for.
+    pub fn warn_unknown(&self, known: &[&str]) {
+        for name in self.options.keys() {
+            if !known.contains(&name.as_str()) {
+                tracing::warn!(section = %self.name, option = %name, "unknown config option ignored");
+            }
+        }
+    }
+}
+
+impl fmt::Debug for Section {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut map = f.debug_map();
+        map.entry(&"name", &self.name).entry(&"kind", &self.kind);
+        for (k, v) in &self.options {
+            if is_secret_option(k) {
+                map.entry(k, &"***");
+            } else {
+                map.entry(k, v);
+            }
+        }
+        map.finish()
+    }
+}
+
+/// All sections, by name.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Config {
+    sections: BTreeMap<String, Section>,
+}
+
+impl Config {
+    /// The section called `name`.
+    pub fn section(&self, name: &str) -> Option<&Section> {
+        self.sections.get(name)
+    }
+
+    pub fn sections(&self) -> impl Iterator<Item = &Section> {
+        self.sections.values()
+    }
+
+    pub fn insert(&mut self, section: Section) {
+        self.sections.insert(section.name.clone(), section);
+    }
+
+    /// Reads the API's `config` object: `{"<section>": {"type": "...", "<option>": <scalar>}}`.
+    pub fn from_json(value: &serde_json::Value) -> Result<Self> {
+        let object = value
+            .as_object()
+            .ok_or_else(|| Error::BadConfig("config must be a JSON object of sections".into()))?;
+        let mut config = Config::default();
+        for (name, section) in object {
+            let options = section.as_object().ok_or_else(|| {
+                Error::BadConfig(format!("config section {name:?} must be a JSON object"))
+            })?;
+            let mut raw = BTreeMap::new();
+            for (option, v) in options {
+                let text = match v {
+                    serde_json::Value::String(s) => s.clone(),
+                    serde_json::Value::Bool(b) => b.to_string(),
+                    serde_json::Value::Number(n) => n.to_string(),
+                    serde_json::Value::Null => continue,
+                    _ => {
+                        return Err(Error::BadConfig(format!(
+                            "config section {name:?}: option {option:?} must be a string, \
+                             number or boolean"
+                        )));
+                    }
+                };
+                raw.insert(option.clone(), text);
+            }
+            config.insert(Section::new(name, raw)?);
+        }
+        Ok(config)
+    }
+
+    /// Reads rclone's INI format (`[name]` headers, `key = value` lines).
+    pub fn from_ini(text: &str) -> Result<Self> {
+        if text.trim_start().starts_with("RCLONE_ENCRYPT_V0:") {
+            return Err(Error::BadConfig(
+                "the rclone config is encrypted; decrypt it with `rclone config show` first".into(),
+            ));
+        }
+        let ini = ini::Ini::load_from_str_noescape(text)
+            .map_err(|e| Error::BadConfig(format!("rclone config: {e}")))?;
+        let mut config = Config::default();
+        for (name, props) in ini.iter() {
+            let Some(name) = name else {
+                if props.iter().next().is_some() {
+                    return Err(Error::BadConfig(
+                        "rclone config: options before the first [section]".into(),
+                    ));
+                }
+                continue;
+            };
+            let raw = props
+                .iter()
+                .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
+                .collect();
+            config.insert(Section::new(name, raw)?);
+        }
+        Ok(config)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn json_scalars_become_strings() {
+        let c = Config::from_json(&json!({
+            "s": {"type": "s3", "force_path_style": true, "chunk_size": "16M",
+                  "upload_concurrency": 4, "region": null}
+        }))
+        .expect("valid");
+        let s = c.section("s").expect("present");
+        assert_eq!(s.kind, BackendKind::S3);
+        assert!(s.bool("force_path_style", false).expect("bool"));
+        assert_eq!(s.size("chunk_size").expect("size"), Some(16 << 20));
+        assert_eq!(s.count("upload_concurrency").expect("count"), Some(4));
+        assert_eq!(s.get("region"), None);
+    }
+
+    #[test]
+    fn bad_sections_are_7008() {
+        for bad in [
+            json!([]),
+            json!({"s": "x"}),
+            json!({"s": {}}),
+            json!({"s": {"type": "ftp"}}),
+            json!({"s": {"type": "s3", "region": {"nested": 1}}}),
+        ] {
+            let e = Config::from_json(&bad).expect_err("must fail");
+            assert_eq!(e.error_num(None).code(), 7008, "{bad}");
+        }
+    }
+
+    #[test]
+    fn ini_is_read_like_rclone() {
+        let text = "\
+# comment
+[remote]
+type = s3
+provider = Minio
+access_key_id = AKIAXXXX
+secret_access_key = s3cr3t/with=chars
+endpoint = http://127.0.0.1:9000
+
+[g]
+type = google cloud storage
+";
+        let c = Config::from_ini(text).expect("valid");
+        let s = c.section("remote").expect("present");
+        assert_eq!(s.kind, BackendKind::S3);
+        assert_eq!(s.get("secret_access_key"), Some("s3cr3t/with=chars"));
+        assert_eq!(s.get("endpoint"), Some("http://127.0.0.1:9000"));
+        assert_eq!(c.section("g").map(|s| s.kind), Some(BackendKind::Gcs));
+    }
+
+    #[test]
+    fn debug_hides_secrets() {
+        let c = Config::from_json(&json!({
+            "s": {"type": "s3", "secret_access_key": "TOPSECRET", "region": "eu"}
+        }))
+        .expect("valid");
+        let shown = format!("{c:?}");
+        assert!(!shown.contains("TOPSECRET"), "{shown}");
+        assert!(shown.contains("eu"), "{shown}");
+    }
+}

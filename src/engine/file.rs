@@ -1,0 +1,493 @@
+//! One file's way through the engine: hash, skip, server-side copy, or chunked transfer.
+
+use std::ops::Range;
+
+use bytes::Bytes;
+use futures::{StreamExt, TryStreamExt};
+
+use super::digest::{Hasher, hash_object, sha256_hex};
+use super::journal::OpenUpload;
+use super::progress::FileAction;
+use super::{DEFAULT_CHUNK_SIZE, FileSpec, Run};
+use crate::store::{Capabilities, Location};
+use crate::{Error, Result};
+
+/// Chunk size for a file of `size` bytes going to a destination with `caps`: the wanted size,
+/// raised to the store's minimum part size and until the parts fit its part-count limit,
+/// rounded up to its alignment.
+pub fn chunk_size(wanted: u64, size: u64, caps: &Capabilities) -> u64 {
+    let mut chunk = wanted.max(caps.min_part_size).max(1);
+    if caps.max_parts != u64::MAX {
+        chunk = chunk.max(size.div_ceil(caps.max_parts));
+    }
+    chunk.div_ceil(caps.part_alignment) * caps.part_alignment
+}
+
+pub(super) fn ranges(size: u64, chunk: u64) -> impl Iterator<Item = (u64, Range<u64>)> {
+    (0..size.div_ceil(chunk)).map(move |i| (i, i * chunk..((i + 1) * chunk).min(size)))
+}
+
+impl Run<'_> {
+    fn src(&self) -> &Location {
+        self.t.src
+    }
+
+    fn dst(&self) -> &Location {
+        self.t.dst
+    }
+
+    fn wanted_chunk(&self) -> u64 {
+        self.t
+            .options
+            .chunk_size
+            .or(self.dst().hints.chunk_size)
+            .or(self.src().hints.chunk_size)
+            .unwrap_or(DEFAULT_CHUNK_SIZE)
+    }
+
+    fn cutoff(&self) -> u64 {
+        self.t
+            .options
+            .upload_cutoff
+            .or(self.dst().hints.upload_cutoff)
+            .unwrap_or_else(|| self.wanted_chunk())
+    }
+
+    /// Holds `bytes` of the memory budget (and the bandwidth limit) for as long as the guard lives.
+    async fn reserve(&self, bytes: u64) -> Result<tokio::sync::SemaphorePermit<'_>> {
+        let kib = (bytes.div_ceil(1024) as u32).clamp(1, self.budget_max());
+        let permit = self
+            .budget
+            .acquire_many(kib)
+            .await
+            .map_err(|_| Error::Cancelled)?;
+        if let Some(throttle) = &self.throttle {
+            throttle.take(bytes).await;
+        }
+        Ok(permit)
+    }
+
+    fn budget_max(&self) -> u32 {
+        (self.t.options.max_in_flight.div_ceil(1024)).clamp(1, u32::MAX as u64 >> 1) as u32
+    }
+
+    /// Reads a range of the source, with retries, insisting on the version first seen.
+    async fn read(&self, key: &str, range: Range<u64>, etag: Option<&str>) -> Result<Bytes> {
+        if range.is_empty() {
+            return Ok(Bytes::new());
+        }
+        let abs = self.src().key(key);
+        let data = self
+            .t
+            .options
+            .retry
+            .run("read", || {
+                self.src().backend.get_range(&abs, range.clone(), etag)
+            })
+            .await?;
+        if !self.src().capabilities().local {
+            self.moved(data.len() as u64);
+        }
+        Ok(data)
+    }
+
+    fn moved(&self, bytes: u64) {
+        if let Some(stats) = self.t.stats {
+            stats.transferred(bytes);
+        }
+    }
+
+    /// Transfers one file, or finds it needs no transfer.
+    pub(super) async fn transfer(&self, f: &FileSpec) -> Result<()> {
+        if self.t.cancel.is_cancelled() {
+            return Err(Error::Cancelled);
+        }
+        let src_stat = if self.src().capabilities().local {
+            None
+        } else {
+            Some(
+                self.src()
+                    .backend
+                    .stat(&self.src().key(&f.key))
+                    .await?
+                    .ok_or_else(|| Error::NotFound(self.src().key(&f.key)))?,
+            )
+        };
+        let etag = src_stat.as_ref().and_then(|s| s.etag.clone());
+        let size = src_stat.as_ref().map_or(f.size, |s| s.size);
+        if size != f.size {
+            return Err(Error::Other(format!(
+                "{}: size changed from {} to {size} bytes while transferring",
+                self.src().key(&f.key),
+                f.size
+            )));
+        }
+        // The SHA-256 the data must have: from the manifest, the source's metadata, or read.
+        let expected = f
+            .sha256
+            .clone()
+            .or_else(|| src_stat.as_ref().and_then(|s| s.sha256.clone()));
+        let (sha256, small_data) = match expected {
+            Some(sha) => (sha, None),
+            None if size <= self.cutoff() => {
+                let data = self.read(&f.key, 0..size, etag.as_deref()).await?;
+                (sha256_hex(data.clone()).await?, Some(data))
+            }
+            None => (
+                hash_object(
+                    self.src(),
+                    &f.key,
+                    size,
+                    etag.as_deref(),
+                    &self.t.options.retry,
+                )
+                .await?,
+                None,
+            ),
+        };
+
+        let action = if self.present(&f.key, size, &sha256).await? {
+            FileAction::Skipped
+        } else if let Some(from) = self.t.known.get(&sha256).filter(|k| **k != f.key) {
+            self.dst()
+                .backend
+                .copy(&self.dst().key(from), &self.dst().key(&f.key))
+                .await?;
+            self.verify_published(&f.key, size, &sha256).await?;
+            FileAction::ServerSideCopied
+        } else if size <= self.cutoff() {
+            self.put_small(f, size, &sha256, small_data, etag.as_deref())
+                .await?;
+            FileAction::Copied
+        } else {
+            self.put_chunked(f, size, &sha256, etag.as_deref()).await?;
+            FileAction::Copied
+        };
+        if action != FileAction::Copied {
+            self.t.progress.advanced(size);
+        }
+        self.t.progress.file_done(&f.key, size, action);
+        let mut summary = self.summary.lock().unwrap_or_else(|p| p.into_inner());
+        summary.files += 1;
+        summary.bytes += size;
+        match action {
+            FileAction::Copied => summary.copied += 1,
+            FileAction::ServerSideCopied => summary.server_side_copied += 1,
+            FileAction::Skipped => summary.skipped += 1,
+        }
+        summary.sha256.insert(f.key.clone(), sha256);
+        Ok(())
+    }
+
+    /// Whether the destination already holds this exact content: same size and SHA-256
+    /// (read from its metadata, or by reading a local file).
+    async fn present(&self, key: &str, size: u64, sha256: &str) -> Result<bool> {
+        let Some(stat) = self.dst().backend.stat(&self.dst().key(key)).await? else {
+            return Ok(false);
+        };
+        if stat.size != size {
+            return Ok(false);
+        }
+        let dst_sha = match stat.sha256 {
+            Some(s) => s,
+            None if self.dst().capabilities().local => {
+                hash_object(self.dst(), key, size, None, &self.t.options.retry).await?
+            }
+            None => return Ok(false),
+        };
+        Ok(dst_sha == sha256)
+    }
+
+    /// After a write that did not pass through Ferry's hashing (server-side copy) or to a
+    /// remote store: the published object must have the right size and SHA-256 metadata.
+    async fn verify_published(&self, key: &str, size: u64, sha256: &str) -> Result<()> {
+        let abs = self.dst().key(key);
+        let stat =
+            self.dst().backend.stat(&abs).await?.ok_or_else(|| {
+                Error::Other(format!("{abs}: missing right after it was written"))
+            })?;
+        let sha_ok = stat.sha256.as_deref().is_none_or(|s| s == sha256);
+        if stat.size != size || !sha_ok {
+            return Err(Error::Integrity {
+                path: abs,
+                expected: format!("{sha256} ({size} bytes)"),
+                actual: format!(
+                    "{} ({} bytes)",
+                    stat.sha256.as_deref().unwrap_or("?"),
+                    stat.size
+                ),
+            });
+        }
+        Ok(())
+    }
+
+    fn integrity(&self, key: &str, expected: &str, actual: String) -> Error {
+        Error::Integrity {
+            path: self.src().key(key),
+            expected: expected.to_owned(),
+            actual,
+        }
+    }
+
+    async fn put_small(
+        &self,
+        f: &FileSpec,
+        size: u64,
+        sha256: &str,
+        data: Option<Bytes>,
+        etag: Option<&str>,
+    ) -> Result<()> {
+        let _permit = self.reserve(size).await?;
+        let data = match data {
+            Some(d) => d,
+            None => {
+                let d = self.read(&f.key, 0..size, etag).await?;
+                let actual = sha256_hex(d.clone()).await?;
+                if actual != sha256 {
+                    return Err(self.integrity(&f.key, sha256, actual));
+                }
+                d
+            }
+        };
+        let abs = self.dst().key(&f.key);
+        self.t
+            .options
+            .retry
+            .run("put", || self.dst().backend.put(&abs, data.clone(), sha256))
+            .await?;
+        if !self.dst().capabilities().local {
+            self.moved(size);
+            self.verify_published(&f.key, size, sha256).await?;
+        }
+        self.t.progress.advanced(size);
+        Ok(())
+    }
+
+    /// Opens the chunked upload, or takes over the one an earlier run left for the same content
+    /// (when `resume`).
+    async fn open_upload(
+        &self,
+        key: &str,
+        size: u64,
+        sha256: &str,
+        chunk: u64,
+        resume: bool,
+    ) -> Result<OpenUpload> {
+        let abs = self.dst().key(key);
+        let first_take = self
+            .settled
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(key.to_owned());
+        let earlier = self.journal.open_uploads().get(key).filter(|_| first_take);
+        if let Some(earlier) = earlier {
+            if resume && earlier.size == size && earlier.sha256 == sha256 && earlier.chunk == chunk
+            {
+                tracing::info!(key = %abs, parts = earlier.parts.len(), "resuming upload");
+                return Ok(earlier.clone());
+            }
+            self.dst()
+                .backend
+                .abort_upload(&abs, &earlier.upload)
+                .await
+                .ok();
+        }
+        let upload = self
+            .t
+            .options
+            .retry
+            .run("create upload", || {
+                self.dst().backend.create_upload(&abs, size, sha256)
+            })
+            .await?;
+        let open = OpenUpload {
+            size,
+            sha256: sha256.to_owned(),
+            chunk,
+            upload,
+            parts: Default::default(),
+        };
+        self.journal.begin(key, &open)?;
+        Ok(open)
+    }
+
+    async fn put_chunked(
+        &self,
+        f: &FileSpec,
+        size: u64,
+        sha256: &str,
+        etag: Option<&str>,
+    ) -> Result<()> {
+        let resumable = self.journal.open_uploads().contains_key(&f.key);
+        match self.put_chunked_once(f, size, sha256, etag, true).await {
+            // The upload an earlier run left is gone (expired, cleaned up): start the file afresh.
+            Err(e) if resumable && e.is_not_found() => {
+                tracing::info!(key = %f.key, error = %e, "earlier upload is gone; starting the file again");
+                self.journal.end(&f.key)?;
+                self.put_chunked_once(f, size, sha256, etag, false).await
+            }
+            other => other,
+        }
+    }
+
+    async fn put_chunked_once(
+        &self,
+        f: &FileSpec,
+        size: u64,
+        sha256: &str,
+        etag: Option<&str>,
+        resume: bool,
+    ) -> Result<()> {
+        let caps = self.dst().capabilities();
+        let chunk = chunk_size(self.wanted_chunk(), size, &caps);
+        let open = self
+            .open_upload(&f.key, size, sha256, chunk, resume)
+            .await?;
+        let abs = self.dst().key(&f.key);
+        self.active
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(f.key.clone(), open.upload.clone());
+        let concurrency = if caps.parallel_parts {
+            self.dst()
+                .hints
+                .upload_concurrency
+                .unwrap_or(self.t.options.chunk_concurrency)
+                .max(1)
+        } else {
+            1
+        };
+        let done_bytes: u64 = ranges(size, chunk)
+            .filter(|(i, _)| open.parts.contains_key(i))
+            .map(|(_, r)| r.end - r.start)
+            .sum();
+        self.t.progress.advanced(done_bytes);
+
+        // Parts run `concurrency` at a time and come out in order, so the SHA-256 of exactly
+        // the bytes that were stored is computed on the way; a part finished by an earlier run
+        // is read back from the staged data where the store can, else from the source.
+        let parts = futures::stream::iter(ranges(size, chunk))
+            .map(|(index, range)| {
+                let open = &open;
+                let abs = abs.as_str();
+                async move {
+                    let len = range.end - range.start;
+                    let permit = self.reserve(len).await?;
+                    if let Some(part) = open.parts.get(&index) {
+                        let staged = self
+                            .dst()
+                            .backend
+                            .read_staged(abs, &open.upload, range.clone())
+                            .await?;
+                        let data = match staged {
+                            Some(d) => d,
+                            None => self.read(&f.key, range, etag).await?,
+                        };
+                        return Ok::<_, Error>((part.clone(), data, permit));
+                    }
+                    let data = self.read(&f.key, range.clone(), etag).await?;
+                    let part = self
+                        .t
+                        .options
+                        .retry
+                        .run("put part", || {
+                            self.dst().backend.put_part(
+                                abs,
+                                &open.upload,
+                                index,
+                                range.start,
+                                data.clone(),
+                            )
+                        })
+                        .await?;
+                    self.journal.part(&f.key, index, &part)?;
+                    if !caps.local {
+                        self.moved(len);
+                    }
+                    self.t.progress.advanced(len);
+                    Ok((part, data, permit))
+                }
+            })
+            .buffered(concurrency);
+        let (hasher, part_ids) = parts
+            .try_fold(
+                (Hasher::new(), Vec::new()),
+                |(h, mut ids), (part, data, permit)| async move {
+                    ids.push(part);
+                    let h = h.update(data).await?;
+                    drop(permit);
+                    Ok((h, ids))
+                },
+            )
+            .await?;
+        let actual = hasher.finish();
+        if actual != sha256 {
+            // Never publish: drop the upload, forget it, and report.
+            self.dst()
+                .backend
+                .abort_upload(&abs, &open.upload)
+                .await
+                .ok();
+            self.journal.end(&f.key)?;
+            self.active
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .remove(&f.key);
+            return Err(self.integrity(&f.key, sha256, actual));
+        }
+        self.t
+            .options
+            .retry
+            .run("complete upload", || {
+                self.dst()
+                    .backend
+                    .complete_upload(&abs, &open.upload, part_ids.clone())
+            })
+            .await?;
+        self.journal.end(&f.key)?;
+        self.active
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&f.key);
+        if !caps.local {
+            self.verify_published(&f.key, size, sha256).await?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn caps(min: u64, max_parts: u64, align: u64) -> Capabilities {
+        Capabilities {
+            parallel_parts: true,
+            min_part_size: min,
+            max_parts,
+            part_alignment: align,
+            server_side_copy: true,
+            stores_sha256: true,
+            local: false,
+        }
+    }
+
+    #[test]
+    fn chunk_sizes_respect_store_limits() {
+        let s3 = caps(5 << 20, 10_000, 1);
+        assert_eq!(chunk_size(1 << 20, 100 << 20, &s3), 5 << 20);
+        assert_eq!(chunk_size(16 << 20, 100 << 20, &s3), 16 << 20);
+        // 1 TiB in at most 10,000 parts.
+        let big = 1u64 << 40;
+        assert!(big.div_ceil(chunk_size(16 << 20, big, &s3)) <= 10_000);
+        let gcs = caps(256 << 10, u64::MAX, 256 << 10);
+        assert_eq!(chunk_size(1_000_000, 10 << 20, &gcs) % (256 << 10), 0);
+    }
+
+    #[test]
+    fn ranges_cover_the_file() {
+        let r: Vec<_> = ranges(10, 4).collect();
+        assert_eq!(r, vec![(0, 0..4), (1, 4..8), (2, 8..10)]);
+        assert_eq!(ranges(0, 4).count(), 0);
+    }
+}

@@ -1,0 +1,268 @@
+//! The transfer engine: copy a tree between two [`Location`]s, chunked, parallel,
+//! checksummed, resumable and abortable; and check that two trees hold the same data.
+//!
+//! Per file the steps are rclone's: find the source's SHA-256 → skip if the destination
+//! already has it → server-side copy if the destination store has it elsewhere → transfer in
+//! chunks to a staged upload → verify the data that went through against the SHA-256 →
+//! publish. Nothing unverified is published; a chunked upload is journalled (see
+//! [`journal`]) so that a killed run resumes where it stopped.
+
+mod check;
+pub mod digest;
+mod file;
+pub mod journal;
+pub mod progress;
+pub mod throttle;
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Mutex;
+
+use futures::{StreamExt, TryStreamExt};
+use sha2::Digest;
+use tokio::sync::Semaphore;
+use tokio_util::sync::CancellationToken;
+
+pub use check::{CheckReport, Difference, check};
+pub use progress::{FileAction, Progress, Snapshot, Stats};
+
+use crate::retry::RetryPolicy;
+use crate::store::Location;
+use crate::{Error, Result};
+use journal::Journal;
+use throttle::Throttle;
+
+/// Default chunk size: large enough that per-request overhead is small, small enough that a
+/// resume re-sends little and memory stays flat.
+pub const DEFAULT_CHUNK_SIZE: u64 = 16 << 20;
+
+/// How a transfer runs. `Default` suits a small machine and a large one alike.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Files in flight at once.
+    pub transfers: usize,
+    /// Chunks in flight per file (where the destination takes parts in parallel).
+    pub chunk_concurrency: usize,
+    /// Chunk size; `None` takes the destination section's `chunk_size`, else the default.
+    pub chunk_size: Option<u64>,
+    /// Files up to this size go in one request; `None`: the chunk size.
+    pub upload_cutoff: Option<u64>,
+    /// Bytes of file data held in memory at once, over all transfers.
+    pub max_in_flight: u64,
+    /// Bytes per second over all transfers.
+    pub bwlimit: Option<u64>,
+    pub retry: RetryPolicy,
+    /// Where the resume journal lives.
+    pub state_dir: PathBuf,
+    /// Journal name; `None` derives it from source and destination.
+    pub journal_name: Option<String>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        Options {
+            transfers: (cores * 2).clamp(4, 64),
+            chunk_concurrency: 4,
+            chunk_size: None,
+            upload_cutoff: None,
+            max_in_flight: 128 << 20,
+            bwlimit: None,
+            retry: RetryPolicy::default(),
+            state_dir: journal::default_state_dir(),
+            journal_name: None,
+        }
+    }
+}
+
+/// One file to transfer; `sha256` when a manifest already says what it must be.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileSpec {
+    pub key: String,
+    pub size: u64,
+    pub sha256: Option<String>,
+}
+
+/// What a finished transfer did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Summary {
+    pub files: u64,
+    pub copied: u64,
+    pub server_side_copied: u64,
+    pub skipped: u64,
+    pub bytes: u64,
+    /// SHA-256 of every file, by key: what a manifest (SHA256SUMS) is written from.
+    pub sha256: std::collections::BTreeMap<String, String>,
+}
+
+/// A copy between two locations.
+pub struct Transfer<'a> {
+    pub src: &'a Location,
+    pub dst: &'a Location,
+    pub options: &'a Options,
+    pub progress: &'a dyn Progress,
+    /// Byte counter for data that really moved (may be the same object as `progress`).
+    pub stats: Option<&'a Stats>,
+    pub cancel: CancellationToken,
+    /// Content already in the destination store: SHA-256 → key relative to `dst`. A file with
+    /// such a SHA-256 is copied server-side instead of sent.
+    pub known: HashMap<String, String>,
+}
+
+impl std::fmt::Debug for Transfer<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Transfer")
+            .field("src", self.src)
+            .field("dst", self.dst)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Shared state of one running transfer.
+struct Run<'a> {
+    t: &'a Transfer<'a>,
+    journal: Journal,
+    budget: Semaphore,
+    /// Budget unit: permits are KiB so that the semaphore's u32 covers any buffer size.
+    throttle: Option<Throttle>,
+    /// Uploads begun and not yet finished, to abort on cancel.
+    active: Mutex<HashMap<String, String>>,
+    /// Keys whose upload from an earlier run this run took over (continued or replaced).
+    settled: Mutex<std::collections::HashSet<String>>,
+    summary: Mutex<Summary>,
+}
+
+impl<'a> Transfer<'a> {
+    /// A transfer with no manifest and no known content.
+    pub fn new(
+        src: &'a Location,
+        dst: &'a Location,
+        options: &'a Options,
+        progress: &'a dyn Progress,
+    ) -> Self {
+        Transfer {
+            src,
+            dst,
+            options,
+            progress,
+            stats: None,
+            cancel: CancellationToken::new(),
+            known: HashMap::new(),
+        }
+    }
+
+    fn journal_path(&self) -> PathBuf {
+        let name = self.options.journal_name.clone().unwrap_or_else(|| {
+            let id = sha2::Sha256::digest(format!("{}\n{}", self.src.display, self.dst.display));
+            hex::encode(&id[..12])
+        });
+        self.options
+            .state_dir
+            .join("journals")
+            .join(format!("{name}.jsonl"))
+    }
+
+    /// Copies every file of the source tree.
+    pub async fn copy_tree(&self) -> Result<Summary> {
+        let listing = self.src.backend.list(&self.src.root).await?;
+        let files = listing
+            .into_iter()
+            .map(|o| FileSpec {
+                key: o.key,
+                size: o.size,
+                sha256: None,
+            })
+            .collect();
+        self.copy_files(files).await
+    }
+
+    /// Copies the given files. On cancel: stops within a moment, aborts every unfinished
+    /// upload on the server, removes staged data and the journal, and returns
+    /// [`Error::Cancelled`]. On any other failure the journal stays for a resume.
+    pub async fn copy_files(&self, files: Vec<FileSpec>) -> Result<Summary> {
+        let max = self
+            .options
+            .max_in_flight
+            .div_ceil(1024)
+            .clamp(1, u32::MAX as u64 >> 1);
+        let run = Run {
+            t: self,
+            journal: Journal::open(&self.journal_path())?,
+            budget: Semaphore::new(max as usize),
+            throttle: self.options.bwlimit.map(Throttle::new),
+            active: Mutex::new(HashMap::new()),
+            settled: Mutex::new(Default::default()),
+            summary: Mutex::new(Summary::default()),
+        };
+        let total: u64 = files.iter().map(|f| f.size).sum();
+        self.progress.planned(files.len() as u64, total);
+        let work = futures::stream::iter(files.iter().map(|f| run.transfer(f)))
+            .buffer_unordered(self.options.transfers.max(1))
+            .try_collect::<Vec<()>>();
+        let outcome = tokio::select! {
+            r = work => r,
+            () = self.cancel.cancelled() => Err(Error::Cancelled),
+        };
+        match outcome {
+            Ok(_) => {
+                run.abort_leftovers().await;
+                let summary = run
+                    .summary
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .clone();
+                run.journal.remove()?;
+                Ok(summary)
+            }
+            Err(Error::Cancelled) => {
+                run.abort_everything().await;
+                run.journal.remove()?;
+                Err(Error::Cancelled)
+            }
+            Err(e) => {
+                crate::metrics::TRANSFER_ERRORS.inc();
+                Err(e)
+            }
+        }
+    }
+}
+
+impl Run<'_> {
+    /// Uploads an earlier run left open that this run did not take over.
+    fn leftovers(&self) -> HashMap<String, String> {
+        let settled = self.settled.lock().unwrap_or_else(|p| p.into_inner());
+        self.journal
+            .open_uploads()
+            .iter()
+            .filter(|(k, _)| !settled.contains(*k))
+            .map(|(k, o)| (k.clone(), o.upload.clone()))
+            .collect()
+    }
+
+    /// Aborts uploads an earlier run left open that this run did not continue.
+    async fn abort_leftovers(&self) {
+        for (key, upload) in self.leftovers() {
+            let abs = self.t.dst.key(&key);
+            if let Err(e) = self.t.dst.backend.abort_upload(&abs, &upload).await {
+                tracing::warn!(key = %abs, error = %e, "could not abort a stale upload");
+            }
+        }
+    }
+
+    /// Aborts every upload that is not finished, this run's and earlier ones'.
+    async fn abort_everything(&self) {
+        let mut uploads = self.leftovers();
+        uploads.extend(
+            self.active
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .drain(),
+        );
+        for (key, upload) in uploads {
+            let abs = self.t.dst.key(&key);
+            if let Err(e) = self.t.dst.backend.abort_upload(&abs, &upload).await {
+                tracing::warn!(key = %abs, error = %e, "could not abort an upload");
+            }
+        }
+    }
+}

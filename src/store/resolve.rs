@@ -1,0 +1,427 @@
+//! From a config section and a path to a ready [`Location`]: the one place that knows each
+//! backend's options (rclone's names, behaviour spec §6).
+
+use std::fmt;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use object_store::aws::{AmazonS3Builder, AmazonS3ConfigKey};
+use object_store::azure::{AzureConfigKey, MicrosoftAzureBuilder};
+use object_store::gcp::GoogleCloudStorageBuilder;
+use object_store::{Attribute, AttributeValue, Attributes, ClientOptions};
+
+use super::gcs::GcsWriter;
+use super::local::LocalBackend;
+use super::object::ObjectBackend;
+use super::{Capabilities, SharedBackend, join_key};
+use crate::config::{BackendKind, Config, Section};
+use crate::repository::{Repository, clean_path};
+use crate::retry::RetryPolicy;
+use crate::{Error, Result};
+
+/// Transfer settings a section may carry (`chunk_size`, `upload_cutoff`, `upload_concurrency`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SectionHints {
+    pub chunk_size: Option<u64>,
+    pub upload_cutoff: Option<u64>,
+    pub upload_concurrency: Option<usize>,
+}
+
+/// A tree in a backend: everything below `root`.
+#[derive(Clone)]
+pub struct Location {
+    pub backend: SharedBackend,
+    /// Key prefix inside the backend (`""` for its root).
+    pub root: String,
+    /// What to call it in messages (`section:path` or the local path); never holds a secret.
+    pub display: String,
+    pub hints: SectionHints,
+}
+
+impl fmt::Debug for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.display)
+    }
+}
+
+impl Location {
+    /// A local directory, no config needed.
+    pub fn local(path: impl Into<PathBuf>) -> Self {
+        let path = path.into();
+        Location {
+            display: path.display().to_string(),
+            backend: Arc::new(LocalBackend::new(path)),
+            root: String::new(),
+            hints: SectionHints::default(),
+        }
+    }
+
+    /// The full key of `rel` in the backend.
+    pub fn key(&self, rel: &str) -> String {
+        join_key(&self.root, rel)
+    }
+
+    /// The same backend, `rel` further down.
+    pub fn child(&self, rel: &str) -> Location {
+        Location {
+            backend: self.backend.clone(),
+            root: self.key(rel),
+            display: format!("{}/{rel}", self.display.trim_end_matches('/')),
+            hints: self.hints,
+        }
+    }
+
+    pub fn capabilities(&self) -> Capabilities {
+        self.backend.capabilities()
+    }
+}
+
+/// Builds the location a normalised repository names.
+pub fn resolve_location(
+    repo: &Repository,
+    config: &Config,
+    retry: &RetryPolicy,
+) -> Result<Location> {
+    let section = config
+        .section(&repo.section)
+        .ok_or_else(|| Error::BadConfig(format!("no config section {:?}", repo.section)))?;
+    let hints = SectionHints {
+        chunk_size: section.size("chunk_size")?,
+        upload_cutoff: section.size("upload_cutoff")?,
+        upload_concurrency: section.count("upload_concurrency")?,
+    };
+    if section.kind == BackendKind::Local {
+        section.warn_unknown(&[]);
+        let mut location = Location::local(&repo.path);
+        location.display = repo.to_string();
+        return Ok(location);
+    }
+    let (bucket, root) = match repo.path.split_once('/') {
+        Some((bucket, root)) => (bucket, root),
+        None => (repo.path.as_str(), ""),
+    };
+    if bucket.is_empty() {
+        return Err(Error::BadConfig(format!(
+            "remote repository {repo} names no bucket: the first path segment is the bucket"
+        )));
+    }
+    let backend: SharedBackend = match section.kind {
+        BackendKind::S3 => Arc::new(s3(section, bucket, retry)?),
+        BackendKind::Gcs => Arc::new(gcs(section, bucket, retry)?),
+        BackendKind::AzureBlob => Arc::new(azure(section, bucket, retry)?),
+        BackendKind::Local => unreachable!("handled above"),
+    };
+    Ok(Location {
+        backend,
+        root: clean_path(root),
+        display: repo.to_string(),
+        hints,
+    })
+}
+
+fn client_options(endpoint: Option<&str>, retry: &RetryPolicy) -> ClientOptions {
+    ClientOptions::new()
+        .with_allow_http(endpoint.is_some_and(|e| e.starts_with("http://")))
+        .with_timeout(retry.request_timeout)
+        .with_connect_timeout(Duration::from_secs(10))
+        .with_pool_max_idle_per_host(64)
+}
+
+fn bad(section: &Section, option: &str, why: impl fmt::Display) -> Error {
+    Error::BadConfig(format!(
+        "config section {:?}: option {option:?}: {why}",
+        section.name
+    ))
+}
+
+fn storage_class(section: &Section, option: &str) -> Attributes {
+    let mut attributes = Attributes::new();
+    if let Some(class) = section.get(option) {
+        attributes.insert(
+            Attribute::StorageClass,
+            AttributeValue::from(class.to_owned()),
+        );
+    }
+    attributes
+}
+
+/// An `object_store` S3 option by its documented name.
+fn s3_key(name: &str) -> AmazonS3ConfigKey {
+    name.parse()
+        .expect("documented object_store S3 option name")
+}
+
+const S3_OPTIONS: &[&str] = &[
+    "provider",
+    "env_auth",
+    "access_key_id",
+    "secret_access_key",
+    "session_token",
+    "region",
+    "endpoint",
+    "location_constraint",
+    "acl",
+    "force_path_style",
+    "no_check_bucket",
+    "storage_class",
+    "server_side_encryption",
+    "sse_kms_key_id",
+    "chunk_size",
+    "upload_cutoff",
+    "upload_concurrency",
+];
+
+fn s3(section: &Section, bucket: &str, retry: &RetryPolicy) -> Result<ObjectBackend> {
+    section.warn_unknown(S3_OPTIONS);
+    let env_auth = section.bool("env_auth", false)?;
+    let mut builder = if env_auth {
+        AmazonS3Builder::from_env()
+    } else {
+        AmazonS3Builder::new()
+    };
+    builder = builder.with_bucket_name(bucket);
+    let endpoint = section.get("endpoint");
+    if let Some(endpoint) = endpoint {
+        url::Url::parse(endpoint).map_err(|e| bad(section, "endpoint", e))?;
+        builder = builder.with_endpoint(endpoint);
+    }
+    let region = section
+        .get("region")
+        .unwrap_or(if endpoint.is_some() { "us-east-1" } else { "" });
+    if !region.is_empty() {
+        builder = builder.with_region(region);
+    }
+    match (
+        section.get("access_key_id"),
+        section.get("secret_access_key"),
+    ) {
+        (Some(id), Some(secret)) => {
+            builder = builder
+                .with_access_key_id(id)
+                .with_secret_access_key(secret);
+            if let Some(token) = section.get("session_token") {
+                builder = builder.with_token(token);
+            }
+        }
+        (None, None) if !env_auth => builder = builder.with_skip_signature(true),
+        (None, None) => {}
+        (Some(_), None) => {
+            return Err(bad(
+                section,
+                "secret_access_key",
+                "missing while access_key_id is set",
+            ));
+        }
+        (None, Some(_)) => {
+            return Err(bad(
+                section,
+                "access_key_id",
+                "missing while secret_access_key is set",
+            ));
+        }
+    }
+    // rclone's default is path style; virtual-hosted style only when asked for.
+    let path_style = section.bool("force_path_style", true)?;
+    builder = builder.with_virtual_hosted_style_request(!path_style);
+    if let Some(sse) = section.get("server_side_encryption") {
+        if !matches!(sse, "AES256" | "aws:kms" | "aws:kms:dsse") {
+            return Err(bad(
+                section,
+                "server_side_encryption",
+                "must be AES256, aws:kms or aws:kms:dsse",
+            ));
+        }
+        builder = builder.with_config(s3_key("aws_server_side_encryption"), sse);
+        if let Some(key) = section.get("sse_kms_key_id") {
+            builder = builder.with_config(s3_key("aws_sse_kms_key_id"), key);
+        }
+    }
+    let mut options = client_options(endpoint, retry);
+    if let Some(acl) = section.get("acl") {
+        let mut headers = reqwest::header::HeaderMap::new();
+        let value =
+            reqwest::header::HeaderValue::from_str(acl).map_err(|e| bad(section, "acl", e))?;
+        headers.insert("x-amz-acl", value);
+        options = options.with_default_headers(headers);
+    }
+    let store = builder
+        .with_checksum_algorithm(object_store::aws::Checksum::SHA256)
+        .with_retry(retry.object_store_config())
+        .with_client_options(options)
+        .build()
+        .map_err(|e| {
+            Error::BadConfig(format!(
+                "config section {:?}: {}",
+                section.name,
+                crate::secret::scrub(&e.to_string())
+            ))
+        })?;
+    let capabilities = Capabilities {
+        parallel_parts: true,
+        min_part_size: 5 << 20,
+        max_parts: 10_000,
+        part_alignment: 1,
+        server_side_copy: true,
+        stores_sha256: true,
+        local: false,
+    };
+    Ok(ObjectBackend::new(
+        format!("{}:{bucket}", section.name),
+        Arc::new(store),
+        capabilities,
+        storage_class(section, "storage_class"),
+        None,
+    ))
+}
+
+const AZURE_OPTIONS: &[&str] = &[
+    "account",
+    "key",
+    "sas_url",
+    "endpoint",
+    "use_emulator",
+    "env_auth",
+    "use_msi",
+    "chunk_size",
+    "upload_concurrency",
+    "access_tier",
+];
+
+fn azure(section: &Section, container: &str, retry: &RetryPolicy) -> Result<ObjectBackend> {
+    section.warn_unknown(AZURE_OPTIONS);
+    let env_auth = section.bool("env_auth", false)? || section.bool("use_msi", false)?;
+    let mut builder = if env_auth {
+        MicrosoftAzureBuilder::from_env()
+    } else {
+        MicrosoftAzureBuilder::new()
+    };
+    builder = builder.with_container_name(container);
+    if section.bool("use_emulator", false)? {
+        builder = builder.with_use_emulator(true);
+    }
+    let mut endpoint = section.get("endpoint").map(str::to_owned);
+    if let Some(sas_url) = section.get("sas_url") {
+        let url = url::Url::parse(sas_url).map_err(|_| bad(section, "sas_url", "not a URL"))?;
+        let query = url
+            .query()
+            .ok_or_else(|| bad(section, "sas_url", "has no SAS token (query string)"))?;
+        builder = builder.with_config(AzureConfigKey::SasKey, query);
+        if section.get("account").is_none() {
+            let account = url
+                .host_str()
+                .and_then(|h| h.split('.').next())
+                .ok_or_else(|| bad(section, "sas_url", "has no account host"))?;
+            builder = builder.with_account(account);
+        }
+    }
+    if let Some(account) = section.get("account") {
+        builder = builder.with_account(account);
+    }
+    if let Some(key) = section.get("key") {
+        builder = builder.with_access_key(key);
+    }
+    if let Some(e) = &endpoint {
+        url::Url::parse(e).map_err(|err| bad(section, "endpoint", err))?;
+        builder = builder.with_endpoint(e.clone());
+    } else if section.bool("use_emulator", false)? {
+        endpoint = std::env::var("AZURITE_BLOB_STORAGE_URL").ok();
+    }
+    let store = builder
+        .with_retry(retry.object_store_config())
+        .with_client_options(client_options(endpoint.as_deref(), retry))
+        .build()
+        .map_err(|e| {
+            Error::BadConfig(format!(
+                "config section {:?}: {}",
+                section.name,
+                crate::secret::scrub(&e.to_string())
+            ))
+        })?;
+    let capabilities = Capabilities {
+        parallel_parts: true,
+        min_part_size: 1,
+        max_parts: 50_000,
+        part_alignment: 1,
+        server_side_copy: true,
+        stores_sha256: true,
+        local: false,
+    };
+    Ok(ObjectBackend::new(
+        format!("{}:{container}", section.name),
+        Arc::new(store),
+        capabilities,
+        storage_class(section, "access_tier"),
+        None,
+    ))
+}
+
+const GCS_OPTIONS: &[&str] = &[
+    "service_account_file",
+    "service_account_credentials",
+    "project_number",
+    "anonymous",
+    "endpoint",
+    "bucket_policy_only",
+    "location",
+    "storage_class",
+    "chunk_size",
+    "upload_cutoff",
+    "upload_concurrency",
+];
+
+const GCS_DEFAULT_URL: &str = "https://storage.googleapis.com";
+
+fn gcs(section: &Section, bucket: &str, retry: &RetryPolicy) -> Result<ObjectBackend> {
+    section.warn_unknown(GCS_OPTIONS);
+    let mut builder = GoogleCloudStorageBuilder::new().with_bucket_name(bucket);
+    let endpoint = section.get("endpoint");
+    let base_url = endpoint.unwrap_or(GCS_DEFAULT_URL).trim_end_matches('/');
+    if let Some(e) = endpoint {
+        url::Url::parse(e).map_err(|err| bad(section, "endpoint", err))?;
+        builder = builder.with_base_url(base_url);
+    }
+    let anonymous = section.bool("anonymous", false)?;
+    if anonymous {
+        builder = builder.with_skip_signature(true);
+    } else if let Some(json) = section.get("service_account_credentials") {
+        serde_json::from_str::<serde_json::Value>(json)
+            .map_err(|_| bad(section, "service_account_credentials", "is not valid JSON"))?;
+        builder = builder.with_service_account_key(json);
+    } else if let Some(file) = section.get("service_account_file") {
+        builder = builder.with_service_account_path(file);
+    } else {
+        builder = GoogleCloudStorageBuilder::from_env()
+            .with_bucket_name(bucket)
+            .with_base_url(base_url);
+    }
+    let store = builder
+        .with_retry(retry.object_store_config())
+        .with_client_options(client_options(endpoint, retry))
+        .build()
+        .map_err(|e| {
+            Error::BadConfig(format!(
+                "config section {:?}: {}",
+                section.name,
+                crate::secret::scrub(&e.to_string())
+            ))
+        })?;
+    let credentials = (!anonymous).then(|| store.credentials().clone());
+    let writer = GcsWriter::new(base_url, bucket, credentials, retry.request_timeout)?;
+    let capabilities = Capabilities {
+        parallel_parts: false,
+        min_part_size: 256 << 10,
+        max_parts: u64::MAX,
+        part_alignment: 256 << 10,
+        server_side_copy: true,
+        stores_sha256: true,
+        local: false,
+    };
+    Ok(ObjectBackend::new(
+        format!("{}:{bucket}", section.name),
+        Arc::new(store),
+        capabilities,
+        storage_class(section, "storage_class"),
+        Some(writer),
+    ))
+}
