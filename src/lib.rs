@@ -5,6 +5,7 @@
 //! [`store`] reaches it through one thin [`store::Backend`] contract; [`engine`] copies trees
 //! between two [`store::Location`]s; the CLI (in the binary) drives the engine.
 
+pub mod backup;
 pub mod config;
 pub mod engine;
 pub mod error;

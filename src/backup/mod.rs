@@ -1,0 +1,1 @@
+//! Local hot backups: ids, META, SHA256SUMS, the backup directory, the write lock.
