@@ -56,6 +56,9 @@ pub struct Common {
     /// Bandwidth limit over all transfers, bytes per second, e.g. 50M.
     #[arg(long, value_name = "RATE", value_parser = parse_size)]
     pub bwlimit: Option<u64>,
+    /// Retries of a failed request before giving up (backoff with jitter between them).
+    #[arg(long, value_name = "N")]
+    pub retries: Option<usize>,
     /// Print progress and the result as JSON lines on stdout.
     #[arg(long)]
     pub json: bool,
@@ -89,6 +92,9 @@ impl Common {
             o.chunk_size = Some(c);
         }
         o.bwlimit = self.bwlimit.filter(|b| *b > 0);
+        if let Some(r) = self.retries {
+            o.retry.max_retries = r;
+        }
         if let Some(d) = &self.state_dir {
             o.state_dir = d.clone();
         }
@@ -105,7 +111,12 @@ impl Common {
 
     /// A command-line location: a local path, or `<section>:<path>` when the part before the
     /// first colon has no `/` and is not a path that exists.
-    fn location(&self, arg: &str, config: &mut Option<Config>) -> Result<Location> {
+    fn location(
+        &self,
+        arg: &str,
+        config: &mut Option<Config>,
+        options: &Options,
+    ) -> Result<Location> {
         let remote = arg
             .split_once(':')
             .filter(|(section, _)| !section.is_empty() && !section.contains('/'))
@@ -123,7 +134,7 @@ impl Common {
             )));
         }
         let repo = normalise(arg, config, "/")?;
-        resolve_location(&repo, config, &Options::default().retry)
+        resolve_location(&repo, config, &options.retry)
     }
 }
 
@@ -138,8 +149,8 @@ pub async fn run(cli: Cli) -> Result<i32> {
 async fn copy(src: &str, dst: &str, common: &Common) -> Result<i32> {
     let options = common.options()?;
     let mut config = None;
-    let src = common.location(src, &mut config)?;
-    let dst = common.location(dst, &mut config)?;
+    let src = common.location(src, &mut config, &options)?;
+    let dst = common.location(dst, &mut config, &options)?;
     let stats = std::sync::Arc::new(Stats::default());
     let mut transfer = Transfer::new(&src, &dst, &options, &*stats);
     transfer.stats = Some(&stats);
@@ -180,8 +191,8 @@ async fn copy(src: &str, dst: &str, common: &Common) -> Result<i32> {
 async fn check(src: &str, dst: &str, common: &Common) -> Result<i32> {
     let options = common.options()?;
     let mut config = None;
-    let src = common.location(src, &mut config)?;
-    let dst = common.location(dst, &mut config)?;
+    let src = common.location(src, &mut config, &options)?;
+    let dst = common.location(dst, &mut config, &options)?;
     let report = engine::check(&src, &dst, &options).await?;
     if common.json {
         for d in &report.differences {

@@ -85,12 +85,11 @@ impl Run<'_> {
                 self.src().backend.get_range(&abs, range.clone(), etag)
             })
             .await?;
-        if !self.src().capabilities().local {
-            self.moved(data.len() as u64);
-        }
         Ok(data)
     }
 
+    /// Counts bytes written to the destination by this run (resumed parts, skipped files and
+    /// server-side copies are not).
     fn moved(&self, bytes: u64) {
         if let Some(stats) = self.t.stats {
             stats.transferred(bytes);
@@ -255,8 +254,8 @@ impl Run<'_> {
             .retry
             .run("put", || self.dst().backend.put(&abs, data.clone(), sha256))
             .await?;
+        self.moved(size);
         if !self.dst().capabilities().local {
-            self.moved(size);
             self.verify_published(&f.key, size, sha256).await?;
         }
         self.t.progress.advanced(size);
@@ -401,9 +400,7 @@ impl Run<'_> {
                         })
                         .await?;
                     self.journal.part(&f.key, index, &part)?;
-                    if !caps.local {
-                        self.moved(len);
-                    }
+                    self.moved(len);
                     self.t.progress.advanced(len);
                     Ok((part, data, permit))
                 }

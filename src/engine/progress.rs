@@ -34,7 +34,8 @@ pub struct Snapshot {
     pub files_skipped: u64,
     pub bytes_total: u64,
     pub bytes_done: u64,
-    /// Bytes actually sent or received (excludes skipped and server-side copied data).
+    /// Bytes written to the destination by this run (excludes skipped files, parts stored by
+    /// an earlier run and server-side copies).
     pub bytes_transferred: u64,
     pub bytes_per_second: f64,
     pub eta: Option<Duration>,
