@@ -229,7 +229,7 @@ fn resume_after_kill_resends_only_unfinished_parts() {
         "staged data kept for the resume"
     );
     let parts_done = journal_parts(&state);
-    assert!(parts_done >= 4 && parts_done < 24, "{parts_done}");
+    assert!((4..24).contains(&parts_done), "{parts_done}");
 
     let done = copy_ok(&state, &src, &dst, &["--chunk-size", "1M"]);
     let small_sent = if done["skipped"] == 1 { 0 } else { 5 };
