@@ -62,8 +62,10 @@ impl CheckReport {
 
 /// Compares every file of `src` with `dst` by size and by the SHA-256 of the data read.
 pub async fn check(src: &Location, dst: &Location, options: &Options) -> Result<CheckReport> {
-    let (src_list, dst_list) =
-        futures::try_join!(src.backend.list(&src.root), dst.backend.list(&dst.root))?;
+    let (src_list, dst_list) = futures::try_join!(
+        options.retry.run("list", || src.backend.list(&src.root)),
+        options.retry.run("list", || dst.backend.list(&dst.root))
+    )?;
     let mut dst_sizes: BTreeMap<String, u64> =
         dst_list.into_iter().map(|o| (o.key, o.size)).collect();
     let mut report = CheckReport::default();

@@ -105,9 +105,7 @@ impl Run<'_> {
             None
         } else {
             Some(
-                self.src()
-                    .backend
-                    .stat(&self.src().key(&f.key))
+                self.stat(self.src(), &f.key)
                     .await?
                     .ok_or_else(|| Error::NotFound(self.src().key(&f.key)))?,
             )
@@ -147,10 +145,17 @@ impl Run<'_> {
 
         let action = if self.present(&f.key, size, &sha256).await? {
             FileAction::Skipped
-        } else if let Some(from) = self.t.known.get(&sha256).filter(|k| **k != f.key) {
-            self.dst()
-                .backend
-                .copy(&self.dst().key(from), &self.dst().key(&f.key))
+        } else if let Some(from) = self
+            .t
+            .known
+            .get(&sha256)
+            .filter(|k| **k != self.dst().key(&f.key))
+        {
+            let to = self.dst().key(&f.key);
+            self.t
+                .options
+                .retry
+                .run("copy", || self.dst().backend.copy(from, &to))
                 .await?;
             self.verify_published(&f.key, size, &sha256).await?;
             FileAction::ServerSideCopied
@@ -178,10 +183,20 @@ impl Run<'_> {
         Ok(())
     }
 
+    /// Stat with retries.
+    async fn stat(&self, location: &Location, key: &str) -> Result<Option<crate::store::Stat>> {
+        let abs = location.key(key);
+        self.t
+            .options
+            .retry
+            .run("stat", || location.backend.stat(&abs))
+            .await
+    }
+
     /// Whether the destination already holds this exact content: same size and SHA-256
     /// (read from its metadata, or by reading a local file).
     async fn present(&self, key: &str, size: u64, sha256: &str) -> Result<bool> {
-        let Some(stat) = self.dst().backend.stat(&self.dst().key(key)).await? else {
+        let Some(stat) = self.stat(self.dst(), key).await? else {
             return Ok(false);
         };
         if stat.size != size {
@@ -201,10 +216,10 @@ impl Run<'_> {
     /// remote store: the published object must have the right size and SHA-256 metadata.
     async fn verify_published(&self, key: &str, size: u64, sha256: &str) -> Result<()> {
         let abs = self.dst().key(key);
-        let stat =
-            self.dst().backend.stat(&abs).await?.ok_or_else(|| {
-                Error::Other(format!("{abs}: missing right after it was written"))
-            })?;
+        let stat = self
+            .stat(self.dst(), key)
+            .await?
+            .ok_or_else(|| Error::Other(format!("{abs}: missing right after it was written")))?;
         let sha_ok = stat.sha256.as_deref().is_none_or(|s| s == sha256);
         if stat.size != size || !sha_ok {
             return Err(Error::Integrity {

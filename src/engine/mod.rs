@@ -104,8 +104,9 @@ pub struct Transfer<'a> {
     /// Byte counter for data that really moved (may be the same object as `progress`).
     pub stats: Option<&'a Stats>,
     pub cancel: CancellationToken,
-    /// Content already in the destination store: SHA-256 → key relative to `dst`. A file with
-    /// such a SHA-256 is copied server-side instead of sent.
+    /// Content already in the destination's store: SHA-256 → full key in `dst.backend` (it may
+    /// lie outside `dst`, e.g. in another backup). A file with such a SHA-256 is copied
+    /// server-side instead of sent.
     pub known: HashMap<String, String>,
 }
 
@@ -164,7 +165,11 @@ impl<'a> Transfer<'a> {
 
     /// Copies every file of the source tree.
     pub async fn copy_tree(&self) -> Result<Summary> {
-        let listing = self.src.backend.list(&self.src.root).await?;
+        let listing = self
+            .options
+            .retry
+            .run("list", || self.src.backend.list(&self.src.root))
+            .await?;
         let files = listing
             .into_iter()
             .map(|o| FileSpec {

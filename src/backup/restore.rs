@@ -1,0 +1,183 @@
+//! Restoring a backup into a data directory, all or nothing.
+//!
+//! 1. The backup is copied (never hard-linked: the data directory will be written, and a
+//!    write through a link would change the backup) into the scratch directory
+//!    `<parent>/.<name>.restoring-<id>` next to the data directory `<parent>/<name>`, so
+//!    that the final renames stay on one file system. Every byte is hashed on the way and
+//!    checked against the backup's `SHA256SUMS`; a corrupt backup fails here, before the
+//!    data directory is touched. The copy is fsynced.
+//! 2. Under the data directory's exclusive write lock: rename the data directory to the
+//!    failsafe `<parent>/<name>.failsafe-<timestamp>`, then the scratch directory to the
+//!    data directory. If the second rename fails the first is undone.
+//!
+//! The lock file lives in the data directory, so the swap replaces it. The scratch
+//! directory gets its own lock file, which the restore holds exclusively from the start
+//! (that also keeps two restores of the same backup into the same place apart, and marks a
+//! scratch directory nobody holds as a left-over to remove). After the swap both locks are
+//! released; writers that waited on the old lock file notice that it was replaced and
+//! wait on the new one instead (see [`super::lock`]). The failsafe copy keeps the old
+//! lock file, which nobody uses any more.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use chrono::Utc;
+
+use super::dir::{BackupDir, check_tree, occupied};
+use super::error::{BackupError, Result};
+use super::id::BackupId;
+use super::lock::{ExclusiveGuard, LOCK_FILE, WriteLock};
+use super::tree::{self, Kind};
+
+/// How long [`BackupDir::restore`] waits for the data directory's write lock.
+pub const RESTORE_LOCK_TIMEOUT: Duration = Duration::from_secs(120);
+
+impl BackupDir {
+    /// Restores backup `id` into `data_dir` (which must exist) and returns the name of the
+    /// failsafe copy of the old data directory, a sibling of `data_dir`. On failure the
+    /// data directory is as it was.
+    pub fn restore(&self, id: &BackupId, data_dir: &Path) -> Result<String> {
+        self.restore_with_timeout(id, data_dir, RESTORE_LOCK_TIMEOUT)
+    }
+
+    /// [`Self::restore`], waiting at most `timeout` for the write lock.
+    pub fn restore_with_timeout(
+        &self,
+        id: &BackupId,
+        data_dir: &Path,
+        timeout: Duration,
+    ) -> Result<String> {
+        self.restore_inner(id, data_dir, timeout)
+            .map_err(BackupError::in_restore)
+    }
+
+    fn restore_inner(&self, id: &BackupId, data_dir: &Path, timeout: Duration) -> Result<String> {
+        let manifest = self.manifest(id)?;
+        let source = self.path(id);
+        // Resolved, so that a data directory given as a symbolic link is swapped where it is.
+        let data_dir = fs::canonicalize(data_dir).map_err(BackupError::at(data_dir))?;
+        if !data_dir.is_dir() {
+            return Err(BackupError::io(
+                &data_dir,
+                std::io::Error::from(std::io::ErrorKind::NotADirectory),
+            ));
+        }
+        let parent = tree::parent(&data_dir).to_path_buf();
+        let name = data_dir
+            .file_name()
+            .and_then(|n| n.to_str())
+            .ok_or_else(|| {
+                BackupError::io(
+                    &data_dir,
+                    std::io::Error::new(
+                        std::io::ErrorKind::InvalidInput,
+                        "the data directory needs a UTF-8 name and a parent",
+                    ),
+                )
+            })?
+            .to_owned();
+        let scratch = parent.join(format!(".{name}.restoring-{id}"));
+        let scratch_lock = claim_scratch(&scratch)?;
+
+        let result = check_tree(&source, &manifest, |entry| {
+            let dst = scratch.join(&entry.rel);
+            match entry.kind {
+                Kind::Dir => fs::create_dir(&dst)
+                    .map(|()| String::new())
+                    .map_err(BackupError::at(&dst)),
+                Kind::File => tree::copy_hashing(&entry.path, &dst).map(|(hash, _)| hash),
+            }
+        })
+        .and_then(|entries| {
+            let dirs: Vec<_> = entries
+                .into_iter()
+                .filter(|e| e.kind == Kind::Dir)
+                .map(|e| tree::Entry {
+                    path: scratch.join(&e.rel),
+                    ..e
+                })
+                .collect();
+            tree::sync_dirs(&scratch, &dirs)
+        })
+        .and_then(|()| swap(&data_dir, &scratch, &parent, &name, timeout));
+        if result.is_err() {
+            tree::remove_scratch(&scratch);
+        }
+        drop(scratch_lock);
+        let failsafe = result?;
+        tracing::info!(%id, data_dir = %data_dir.display(), %failsafe, "hot backup restored");
+        Ok(failsafe)
+    }
+}
+
+/// Creates the scratch directory and takes its lock file exclusively. A scratch directory
+/// that exists already is a left-over (removed) unless another restore holds its lock.
+fn claim_scratch(scratch: &Path) -> Result<ExclusiveGuard> {
+    let busy = || {
+        BackupError::Conflict(format!(
+            "another restore is using {}",
+            scratch.display()
+        ))
+    };
+    if occupied(scratch) {
+        match WriteLock::try_exclusive_file(&scratch.join(LOCK_FILE)) {
+            Ok(Some(left_over)) => {
+                tracing::info!(path = %scratch.display(), "removing an interrupted restore's scratch directory");
+                tree::remove_scratch(scratch);
+                drop(left_over);
+            }
+            Ok(None) => return Err(busy()),
+            Err(e) => return Err(e),
+        }
+    }
+    fs::create_dir(scratch).map_err(|e| match e.kind() {
+        std::io::ErrorKind::AlreadyExists => busy(),
+        _ => BackupError::io(scratch, e),
+    })?;
+    WriteLock::try_exclusive_file(&scratch.join(LOCK_FILE))?.ok_or_else(busy)
+}
+
+/// A free failsafe name for the data directory `name` in `parent`.
+fn failsafe_path(parent: &Path, name: &str) -> PathBuf {
+    let stamp = Utc::now().format("%Y-%m-%dT%H.%M.%SZ");
+    let base = format!("{name}.failsafe-{stamp}");
+    let mut candidate = parent.join(&base);
+    let mut n = 2;
+    while occupied(&candidate) {
+        candidate = parent.join(format!("{base}_{n}"));
+        n += 1;
+    }
+    candidate
+}
+
+/// Under the write lock: data directory → failsafe, scratch → data directory. Returns the
+/// failsafe's name.
+fn swap(
+    data_dir: &Path,
+    scratch: &Path,
+    parent: &Path,
+    name: &str,
+    timeout: Duration,
+) -> Result<String> {
+    let Some(lock) = WriteLock::exclusive(data_dir, timeout)? else {
+        return Err(BackupError::LockTimeout { timeout });
+    };
+    let failsafe = failsafe_path(parent, name);
+    fs::rename(data_dir, &failsafe).map_err(BackupError::at(data_dir))?;
+    if let Err(e) = fs::rename(scratch, data_dir) {
+        if let Err(back) = fs::rename(&failsafe, data_dir) {
+            tracing::error!(data_dir = %data_dir.display(), failsafe = %failsafe.display(), error = %back, "restore failed and the data directory could not be put back: it is in the failsafe copy");
+        }
+        return Err(BackupError::io(data_dir, e));
+    }
+    if let Err(e) = tree::sync_dir(parent) {
+        // The swap is done; only its durability across a power loss is in doubt.
+        tracing::warn!(error = %e, "could not fsync the data directory's parent after a restore");
+    }
+    drop(lock);
+    Ok(failsafe
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default())
+}

@@ -1,0 +1,253 @@
+//! Directory-tree plumbing shared by create, restore and verification: a walk that never
+//! follows a link, hashing, copies and hard links that reach the disk (fsync), and removal
+//! of scratch directories.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+use super::error::{BackupError, Result};
+
+/// Read size for hashing and copying.
+const BLOCK: usize = 1 << 20;
+
+/// What a walk found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    Dir,
+    File,
+}
+
+/// One directory or regular file under the walked root.
+#[derive(Debug, Clone)]
+pub(crate) struct Entry {
+    /// Relative, `/`-separated path.
+    pub rel: String,
+    pub path: PathBuf,
+    pub kind: Kind,
+}
+
+/// Every directory and regular file under `root`, parents before children, names sorted.
+/// Top-level names in `skip_top` are left out. Symbolic links are never followed (a link
+/// could lead out of the tree) and are skipped with a warning, as are sockets, FIFOs and
+/// devices. A name that is not UTF-8 is an error: it could not be stored in a repository.
+pub(crate) fn walk(root: &Path, skip_top: &[&str]) -> Result<Vec<Entry>> {
+    let mut out = Vec::new();
+    walk_into(root, "", skip_top, &mut out)?;
+    Ok(out)
+}
+
+fn walk_into(dir: &Path, prefix: &str, skip_top: &[&str], out: &mut Vec<Entry>) -> Result<()> {
+    let mut entries = fs::read_dir(dir)
+        .map_err(BackupError::at(dir))?
+        .collect::<io::Result<Vec<_>>>()
+        .map_err(BackupError::at(dir))?;
+    entries.sort_by_key(|e| e.file_name());
+    for entry in entries {
+        let path = entry.path();
+        let Some(name) = entry.file_name().to_str().map(str::to_owned) else {
+            return Err(BackupError::Io {
+                source: io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    "file name is not UTF-8; a backup cannot hold it",
+                ),
+                path,
+            });
+        };
+        if prefix.is_empty() && skip_top.contains(&name.as_str()) {
+            continue;
+        }
+        let rel = format!("{prefix}{name}");
+        // `file_type` does not follow symbolic links.
+        let kind = entry.file_type().map_err(BackupError::at(&path))?;
+        if kind.is_dir() {
+            out.push(Entry {
+                rel: rel.clone(),
+                path: path.clone(),
+                kind: Kind::Dir,
+            });
+            walk_into(&path, &format!("{rel}/"), skip_top, out)?;
+        } else if kind.is_file() {
+            out.push(Entry {
+                rel,
+                path,
+                kind: Kind::File,
+            });
+        } else if kind.is_symlink() {
+            tracing::warn!(path = %path.display(), "symbolic link: not followed, not backed up");
+        } else {
+            tracing::warn!(path = %path.display(), "not a regular file (socket, FIFO, device): skipped");
+        }
+    }
+    Ok(())
+}
+
+/// SHA-256 (hex) and size of the file at `path`, read in 1 MiB blocks.
+pub(crate) fn hash_file(path: &Path) -> Result<(String, u64)> {
+    let mut file = File::open(path).map_err(BackupError::at(path))?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; BLOCK];
+    let mut size = 0u64;
+    loop {
+        let n = match file.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(BackupError::io(path, e)),
+        };
+        hasher.update(&buf[..n]);
+        size += n as u64;
+    }
+    Ok((hex::encode(hasher.finalize()), size))
+}
+
+/// Copies `src` to the new file `dst`, hashing the bytes on the way; `dst` is fsynced.
+/// Returns the SHA-256 (hex) and size of what was copied.
+pub(crate) fn copy_hashing(src: &Path, dst: &Path) -> Result<(String, u64)> {
+    let mut from = File::open(src).map_err(BackupError::at(src))?;
+    let mut to = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(dst)
+        .map_err(BackupError::at(dst))?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; BLOCK];
+    let mut size = 0u64;
+    loop {
+        let n = match from.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(BackupError::io(src, e)),
+        };
+        to.write_all(&buf[..n]).map_err(BackupError::at(dst))?;
+        hasher.update(&buf[..n]);
+        size += n as u64;
+    }
+    to.sync_all().map_err(BackupError::at(dst))?;
+    if let Ok(meta) = from.metadata() {
+        // Keep the mode bits, as `cp -p` and `fs::copy` do.
+        let _ = fs::set_permissions(dst, meta.permissions());
+    }
+    Ok((hex::encode(hasher.finalize()), size))
+}
+
+/// Copies `src` to `dst` and fsyncs the copy.
+pub(crate) fn copy_synced(src: &Path, dst: &Path) -> Result<()> {
+    match fs::copy(src, dst) {
+        Ok(_) => {}
+        // A vanished source is reported as such, not as a failure to write `dst`.
+        Err(e) if e.kind() == io::ErrorKind::NotFound && !src.exists() => {
+            return Err(BackupError::io(src, e));
+        }
+        Err(e) => return Err(BackupError::io(dst, e)),
+    }
+    File::open(dst)
+        .and_then(|f| f.sync_all())
+        .map_err(BackupError::at(dst))
+}
+
+/// Hard-links `src` as `dst`, or copies it when linking is impossible (another file
+/// system, link count limit, a file system without links). Returns whether it linked.
+pub(crate) fn link_or_copy(src: &Path, dst: &Path) -> Result<bool> {
+    match fs::hard_link(src, dst) {
+        Ok(()) => Ok(true),
+        Err(e) if e.kind() == io::ErrorKind::NotFound && !src.exists() => {
+            Err(BackupError::io(src, e))
+        }
+        Err(e) => {
+            tracing::debug!(src = %src.display(), error = %e, "hard link impossible: copying");
+            copy_synced(src, dst).map(|()| false)
+        }
+    }
+}
+
+/// Writes `bytes` to the new file `path` and fsyncs it.
+pub(crate) fn write_synced(path: &Path, bytes: &[u8]) -> Result<()> {
+    let mut file = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+        .map_err(BackupError::at(path))?;
+    file.write_all(bytes).map_err(BackupError::at(path))?;
+    file.sync_all().map_err(BackupError::at(path))
+}
+
+/// fsyncs a directory, so that the entries created or renamed in it survive power loss.
+pub(crate) fn sync_dir(dir: &Path) -> Result<()> {
+    File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(BackupError::at(dir))
+}
+
+/// fsyncs `root` and every directory under it.
+pub(crate) fn sync_dirs(root: &Path, entries: &[Entry]) -> Result<()> {
+    for entry in entries.iter().filter(|e| e.kind == Kind::Dir) {
+        sync_dir(&entry.path)?;
+    }
+    sync_dir(root)
+}
+
+/// The directory `path` is in (`.` for a bare name).
+pub(crate) fn parent(path: &Path) -> &Path {
+    path.parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+}
+
+/// Removes a scratch directory after a failure; a failure to remove is only logged (the
+/// error that matters is the one that caused the clean-up).
+pub(crate) fn remove_scratch(path: &Path) {
+    match fs::remove_dir_all(path) {
+        Ok(()) => {}
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+        Err(e) => tracing::warn!(path = %path.display(), error = %e, "could not remove scratch directory"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::symlink;
+
+    #[test]
+    fn walk_skips_links_and_top_level_names() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path();
+        fs::create_dir_all(root.join("a/b")).expect("mkdir");
+        fs::write(root.join("a/b/f"), b"x").expect("write");
+        fs::write(root.join("skip"), b"x").expect("write");
+        fs::write(root.join("a/skip"), b"x").expect("write");
+        symlink("/etc", root.join("link")).expect("symlink");
+        symlink("/etc/passwd", root.join("a/flink")).expect("symlink");
+        let found: Vec<_> = walk(root, &["skip"])
+            .expect("walk")
+            .into_iter()
+            .map(|e| (e.rel, e.kind))
+            .collect();
+        assert_eq!(
+            found,
+            vec![
+                ("a".to_owned(), Kind::Dir),
+                ("a/b".to_owned(), Kind::Dir),
+                ("a/b/f".to_owned(), Kind::File),
+                ("a/skip".to_owned(), Kind::File),
+            ]
+        );
+    }
+
+    #[test]
+    fn copy_hashing_matches_hash_file() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let src = dir.path().join("src");
+        let data: Vec<u8> = (0..(3 * BLOCK + 17)).map(|i| (i % 251) as u8).collect();
+        fs::write(&src, &data).expect("write");
+        let copied = copy_hashing(&src, &dir.path().join("dst")).expect("copy");
+        assert_eq!(copied, hash_file(&src).expect("hash"));
+        assert_eq!(copied.1, data.len() as u64);
+        assert_eq!(fs::read(dir.path().join("dst")).expect("read"), data);
+        assert!(copy_hashing(&src, &dir.path().join("dst")).is_err(), "never overwrites");
+    }
+}

@@ -1,0 +1,435 @@
+//! The cases every backend must pass.
+
+use std::fs;
+use std::path::Path;
+use std::process::Stdio;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use ferry::engine::{self, Options, Stats, Transfer};
+use ferry::store::fault::{FaultPlan, FaultyBackend};
+use ferry::store::{Location, SharedBackend};
+use sha2::{Digest, Sha256};
+
+use super::common::*;
+use super::servers::{Server, random_prefix};
+
+fn sha(data: &[u8]) -> String {
+    hex::encode(Sha256::digest(data))
+}
+
+fn options(state: &Path) -> Options {
+    Options {
+        state_dir: state.to_owned(),
+        retry: ferry::retry::RetryPolicy::quick(),
+        ..Options::default()
+    }
+}
+
+async fn copy(src: &Location, dst: &Location, options: &Options) -> ferry::Result<engine::Summary> {
+    let stats = Stats::default();
+    let mut t = Transfer::new(src, dst, options, &stats);
+    t.stats = Some(&stats);
+    t.copy_tree().await
+}
+
+/// A tree with what trips stores up: spaces, unicode, `#`/`%`/`+`, empty files, a file
+/// that is chunked (12 MiB at 5 MiB chunks), one just above and one just below a chunk.
+fn awkward_tree(root: &Path) {
+    write(&root.join("empty"), b"");
+    write(&root.join("dir with spaces/ünïcödé 名前.txt"), b"unicode");
+    write(&root.join("odd/a#b%20c+d=e&f"), b"odd characters");
+    write(&root.join("deep/a/b/c/d/e/f/leaf"), &bytes(5, 1000));
+    write(&root.join("chunked.sst"), &bytes(6, 12 << 20));
+    write(&root.join("just-above"), &bytes(7, (5 << 20) + 1));
+    write(&root.join("just-below"), &bytes(8, (5 << 20) - 1));
+}
+
+pub async fn basics(server: &Server) {
+    let loc = server.location(&random_prefix("basics"));
+    let b = &loc.backend;
+    let key = |k: &str| loc.key(k);
+    let data = Bytes::from(bytes(1, 100_000));
+    let name = "sp ace/ünï/a#b";
+    b.put(&key(name), data.clone(), &sha(&data))
+        .await
+        .expect("put");
+    let stat = b.stat(&key(name)).await.expect("stat").expect("exists");
+    assert_eq!(stat.size, 100_000, "{}", server.name);
+    assert_eq!(
+        stat.sha256.as_deref(),
+        Some(sha(&data).as_str()),
+        "{}: sha256 metadata",
+        server.name
+    );
+    let got = b
+        .get_range(&key(name), 10..1010, stat.etag.as_deref())
+        .await
+        .expect("ranged get");
+    assert_eq!(&got[..], &data[10..1010], "{}", server.name);
+    let listing = b.list(&loc.root).await.expect("list");
+    assert_eq!(listing.len(), 1, "{}: {listing:?}", server.name);
+    assert_eq!(
+        listing[0].key, name,
+        "{}: names kept byte for byte",
+        server.name
+    );
+    assert!(b.stat(&key("missing")).await.expect("stat").is_none());
+    b.copy(&key(name), &key("copy")).await.expect("copy");
+    let copied = b.stat(&key("copy")).await.expect("stat").expect("copied");
+    assert_eq!(
+        copied.sha256, stat.sha256,
+        "{}: metadata survives copy",
+        server.name
+    );
+    b.delete(&key(name)).await.expect("delete");
+    b.delete(&key(name)).await.expect("delete twice is fine");
+
+    // An aborted upload is gone from the server, where the server can tell.
+    let upload = b
+        .create_upload(&key("pending"), 10 << 20, &sha(b"x"))
+        .await
+        .expect("create");
+    b.put_part(
+        &key("pending"),
+        &upload,
+        0,
+        0,
+        Bytes::from(bytes(2, 5 << 20)),
+    )
+    .await
+    .expect("part");
+    if let Some(pending) = server.pending_uploads(&loc.root).await {
+        assert_eq!(pending, vec![key("pending")], "{}", server.name);
+    }
+    b.abort_upload(&key("pending"), &upload)
+        .await
+        .expect("abort");
+    if let Some(pending) = server.pending_uploads(&loc.root).await {
+        assert!(pending.is_empty(), "{}: {pending:?}", server.name);
+    }
+    assert!(b.stat(&key("pending")).await.expect("stat").is_none());
+    b.delete(&key("copy")).await.expect("delete");
+    assert!(b.list(&loc.root).await.expect("list").is_empty());
+}
+
+pub async fn tree_round_trip(server: &Server) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let src = dir.path().join("src");
+    awkward_tree(&src);
+    let remote = server.location(&random_prefix("tree"));
+    let local_src = Location::local(&src);
+    let opts = options(&dir.path().join("state"));
+
+    let up = copy(&local_src, &remote, &opts).await.expect("upload");
+    assert_eq!(up.copied, 7, "{}", server.name);
+    let report = engine::check(&local_src, &remote, &opts)
+        .await
+        .expect("check");
+    assert!(report.is_match(), "{}: {report:?}", server.name);
+
+    let down_dir = dir.path().join("down");
+    let down = copy(&remote, &Location::local(&down_dir), &opts)
+        .await
+        .expect("download");
+    assert_eq!(down.copied, 7, "{}", server.name);
+    assert_eq!(tree_digest(&src), tree_digest(&down_dir), "{}", server.name);
+
+    let again = copy(&local_src, &remote, &opts)
+        .await
+        .expect("second upload");
+    assert_eq!(again.skipped, 7, "{}: nothing sent twice", server.name);
+}
+
+pub async fn incremental_server_side_copy(server: &Server) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let src = Location::local(dir.path().join("src"));
+    write(&dir.path().join("src/big.sst"), &bytes(11, 7 << 20));
+    write(&dir.path().join("src/small"), &bytes(12, 3000));
+    let root = server.location(&random_prefix("incremental"));
+    let (one, two) = (root.child("one"), root.child("two"));
+    let opts = options(&dir.path().join("state"));
+    let first = copy(&src, &one, &opts).await.expect("first");
+
+    // What the repository holds (a SHA256SUMS would say the same): SHA-256 → full key.
+    let stats = Stats::default();
+    let mut t = Transfer::new(&src, &two, &opts, &stats);
+    t.stats = Some(&stats);
+    t.known = first
+        .sha256
+        .iter()
+        .map(|(k, s)| (s.clone(), one.key(k)))
+        .collect();
+    let second = t.copy_tree().await.expect("incremental");
+    assert_eq!(second.server_side_copied, 2, "{}: {second:?}", server.name);
+    assert_eq!(
+        stats.snapshot().bytes_transferred,
+        0,
+        "{}: no data sent",
+        server.name
+    );
+    let report = engine::check(&src, &two, &opts).await.expect("check");
+    assert!(report.is_match(), "{}: {report:?}", server.name);
+}
+
+pub async fn corrupted_object_detected(server: &Server) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let remote = server.location(&random_prefix("corrupt"));
+    let good = bytes(21, 6 << 20);
+    let small_good = bytes(22, 1000);
+    // Objects whose stored SHA-256 does not match their bytes (same size): bit rot, or a
+    // tool that rewrote them.
+    let mut bad = good.clone();
+    bad[3 << 20] ^= 0x40;
+    let mut small_bad = small_good.clone();
+    small_bad[10] ^= 1;
+    let b = &remote.backend;
+    for (name, data, claimed) in [("big", &bad, &good), ("small", &small_bad, &small_good)] {
+        if data.len() > 5 << 20 {
+            let upload = b
+                .create_upload(&remote.key(name), data.len() as u64, &sha(claimed))
+                .await
+                .expect("create");
+            let mut parts = Vec::new();
+            for (i, chunk) in data.chunks(5 << 20).enumerate() {
+                let offset = (i * (5 << 20)) as u64;
+                parts.push(
+                    b.put_part(
+                        &remote.key(name),
+                        &upload,
+                        i as u64,
+                        offset,
+                        Bytes::copy_from_slice(chunk),
+                    )
+                    .await
+                    .expect("part"),
+                );
+            }
+            b.complete_upload(&remote.key(name), &upload, parts)
+                .await
+                .expect("complete");
+        } else {
+            b.put(&remote.key(name), Bytes::from(data.clone()), &sha(claimed))
+                .await
+                .expect("put");
+        }
+    }
+    let down = dir.path().join("down");
+    let err = copy(
+        &remote,
+        &Location::local(&down),
+        &options(&dir.path().join("state")),
+    )
+    .await
+    .expect_err("corruption must fail the download");
+    match &err {
+        ferry::Error::Integrity { path, .. } => {
+            assert!(
+                path.ends_with("big") || path.ends_with("small"),
+                "{}: {err}",
+                server.name
+            )
+        }
+        other => panic!("{}: expected an integrity error, got {other}", server.name),
+    }
+    assert!(
+        !down.join("big").exists() && !down.join("small").exists(),
+        "{}: nothing published",
+        server.name
+    );
+}
+
+pub async fn through_faults(server: &Server) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let src = dir.path().join("src");
+    awkward_tree(&src);
+    let remote = server.location(&random_prefix("faults"));
+    let plan = FaultPlan {
+        seed: 42,
+        ..FaultPlan::default()
+    };
+    let faulty_up: SharedBackend = Arc::new(FaultyBackend::new(remote.backend.clone(), plan));
+    let faulty_remote = Location {
+        backend: faulty_up,
+        ..remote.clone()
+    };
+    let mut opts = options(&dir.path().join("state"));
+    opts.retry.max_retries = 12;
+    copy(&Location::local(&src), &faulty_remote, &opts)
+        .await
+        .expect("upload through faults");
+    let down = dir.path().join("down");
+    copy(&faulty_remote, &Location::local(&down), &opts)
+        .await
+        .expect("download through faults");
+    assert_eq!(tree_digest(&src), tree_digest(&down), "{}", server.name);
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    Upload,
+    Download,
+}
+
+const BIG: usize = 30 << 20;
+const CHUNK: usize = 5 << 20;
+
+/// A large file uploaded (for downloads: already in the repository).
+fn prepare(server: &Server, dir: &Path, direction: Direction) -> (String, String) {
+    let src = dir.join("src");
+    write(&src.join("big.sst"), &bytes(31, BIG));
+    write(&src.join("small"), b"small");
+    let prefix = random_prefix(if direction == Direction::Upload {
+        "resume-up"
+    } else {
+        "resume-down"
+    });
+    let repo = server.repository(&prefix);
+    if direction == Direction::Download {
+        let out = run(ferry(&dir.join("state0"))
+            .args(["copy", "--no-progress", "--config"])
+            .arg(server.config_file(dir))
+            .arg(&src)
+            .arg(&repo));
+        assert!(out.status.success(), "{}: {}", server.name, text(&out));
+    }
+    let (from, to) = match direction {
+        Direction::Upload => (src.to_string_lossy().into_owned(), repo),
+        Direction::Download => (repo, dir.join("down").to_string_lossy().into_owned()),
+    };
+    (from, to)
+}
+
+fn journal_parts(state: &Path) -> usize {
+    journals(state)
+        .iter()
+        .map(|j| {
+            fs::read_to_string(j)
+                .unwrap_or_default()
+                .matches("\"op\":\"part\"")
+                .count()
+        })
+        .sum()
+}
+
+fn slow_copy(server: &Server, dir: &Path, from: &str, to: &str) -> std::process::Child {
+    ferry(&dir.join("state"))
+        .args([
+            "copy",
+            "--no-progress",
+            "--bwlimit",
+            "8M",
+            "--transfers",
+            "2",
+            "--config",
+        ])
+        .arg(server.config_file(dir))
+        .arg(from)
+        .arg(to)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn")
+}
+
+fn wait_for_parts(server: &Server, state: &Path, n: usize, child: &mut std::process::Child) {
+    let start = Instant::now();
+    while journal_parts(state) < n {
+        if let Some(status) = child.try_wait().expect("poll") {
+            let mut err = String::new();
+            use std::io::Read;
+            child.stderr.take().map(|mut e| e.read_to_string(&mut err));
+            panic!("{}: copy ended early ({status}): {err}", server.name);
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "{}: no progress",
+            server.name
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+pub fn resume_after_kill(server: &Server, direction: Direction) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (from, to) = prepare(server, dir.path(), direction);
+    let state = dir.path().join("state");
+    let mut child = slow_copy(server, dir.path(), &from, &to);
+    wait_for_parts(server, &state, 2, &mut child);
+    child.kill().expect("SIGKILL");
+    child.wait().expect("reaped");
+    let parts_done = journal_parts(&state);
+    assert!(parts_done < BIG / CHUNK, "{}: killed too late", server.name);
+
+    let out = run(ferry(&state)
+        .args(["copy", "--json", "--config"])
+        .arg(server.config_file(dir.path()))
+        .arg(&from)
+        .arg(&to));
+    assert!(out.status.success(), "{}: {}", server.name, text(&out));
+    let done = done_line(&out);
+    let sent = done["bytesTransferred"].as_u64().expect("number");
+    let small = if done["skipped"] == 1 { 0 } else { 5 };
+    assert_eq!(
+        sent - small,
+        (BIG - parts_done * CHUNK) as u64,
+        "{}: only parts not journalled are sent again: {done}",
+        server.name
+    );
+    let check = run(ferry(&state)
+        .args(["check", "--config"])
+        .arg(server.config_file(dir.path()))
+        .arg(&from)
+        .arg(&to));
+    assert!(check.status.success(), "{}: {}", server.name, text(&check));
+    assert!(journals(&state).is_empty(), "{}", server.name);
+}
+
+pub fn abort_leaves_nothing(server: &Server) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (from, to) = prepare(server, dir.path(), Direction::Upload);
+    let state = dir.path().join("state");
+    let mut child = slow_copy(server, dir.path(), &from, &to);
+    wait_for_parts(server, &state, 2, &mut child);
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    let start = Instant::now();
+    let code = loop {
+        if let Some(s) = child.try_wait().expect("poll") {
+            break s.code();
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "{}: abort hangs",
+            server.name
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    assert_eq!(code, Some(130), "{}", server.name);
+    let prefix = to
+        .split_once('/')
+        .map(|(_, p)| p.to_owned())
+        .expect("prefix");
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let remote = server.location(&prefix);
+    let listing = rt
+        .block_on(remote.backend.list(&remote.root))
+        .expect("list");
+    assert!(
+        listing.iter().all(|o| o.key != "big.sst"),
+        "{}: no half object visible: {listing:?}",
+        server.name
+    );
+    if let Some(pending) = rt.block_on(server.pending_uploads(&prefix)) {
+        assert!(
+            pending.is_empty(),
+            "{}: pending uploads left: {pending:?}",
+            server.name
+        );
+    }
+    assert!(journals(&state).is_empty(), "{}", server.name);
+}

@@ -1,0 +1,76 @@
+//! One conformance suite, every backend: the same cases run against each real storage server
+//! that `backends/run` started (S3: s3s-fs, moto, LocalStack, rclone serve s3; Azure: Azurite;
+//! GCS: fake-gcs-server), each case under a random prefix. Backends differ only through the
+//! capabilities declared in [`servers`].
+//!
+//! A server whose settings are missing fails its tests loudly: run this suite through
+//! README's test command, which starts every server.
+
+mod cases;
+#[path = "../common/mod.rs"]
+mod common;
+mod servers;
+
+macro_rules! conformance {
+    ($($name:ident => $server:expr),* $(,)?) => {
+        $(
+            mod $name {
+                use super::cases;
+                use super::servers::Server;
+
+                fn server() -> Server {
+                    $server
+                }
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn basics() {
+                    cases::basics(&server()).await;
+                }
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn tree_round_trip() {
+                    cases::tree_round_trip(&server()).await;
+                }
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn incremental_server_side_copy() {
+                    cases::incremental_server_side_copy(&server()).await;
+                }
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn corrupted_object_detected() {
+                    cases::corrupted_object_detected(&server()).await;
+                }
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn through_faults() {
+                    cases::through_faults(&server()).await;
+                }
+
+                #[test]
+                fn resume_upload_after_kill() {
+                    cases::resume_after_kill(&server(), cases::Direction::Upload);
+                }
+
+                #[test]
+                fn resume_download_after_kill() {
+                    cases::resume_after_kill(&server(), cases::Direction::Download);
+                }
+
+                #[test]
+                fn abort_leaves_nothing() {
+                    cases::abort_leaves_nothing(&server());
+                }
+            }
+        )*
+    };
+}
+
+conformance! {
+    s3s_fs => Server::s3("s3s-fs", "S3S", false),
+    moto => Server::s3("moto", "MOTO", true),
+    localstack => Server::s3("localstack", "LOCALSTACK", true),
+    rclone_s3 => Server::s3("rclone serve s3", "RCLONE_S3", false),
+    azurite => Server::azurite(),
+    fake_gcs => Server::fake_gcs(),
+}

@@ -1,0 +1,131 @@
+//! The servers under test: how to reach each (from `backends/run`'s settings) and what it can do.
+
+use std::path::Path;
+
+use ferry::config::Config;
+use ferry::repository::normalise;
+use ferry::retry::RetryPolicy;
+use ferry::store::{Location, resolve_location};
+use serde_json::{Value, json};
+
+/// One server and its declared differences.
+#[derive(Debug, Clone)]
+pub struct Server {
+    pub name: &'static str,
+    /// The `type`-specific config section (without credentials of the developer's own).
+    pub section: Value,
+    pub bucket: String,
+    pub endpoint: String,
+    /// Pending multipart uploads can be listed (unsigned `GET /<bucket>?uploads`).
+    pub lists_pending_uploads: bool,
+}
+
+fn setting(tag: &str, key: &str) -> String {
+    let name = format!("{tag}_{key}");
+    std::env::var(&name).unwrap_or_else(|_| {
+        panic!("{name} is not set: run the tests through README's test command (backends/run), which starts the storage servers")
+    })
+}
+
+impl Server {
+    pub fn s3(name: &'static str, tag: &str, lists_pending_uploads: bool) -> Server {
+        let endpoint = setting(tag, "ENDPOINT");
+        Server {
+            name,
+            section: json!({
+                "type": "s3", "provider": "Other", "endpoint": endpoint,
+                "access_key_id": setting(tag, "ACCESS_KEY_ID"),
+                "secret_access_key": setting(tag, "SECRET_ACCESS_KEY"),
+                "region": setting(tag, "REGION"), "force_path_style": true,
+                "chunk_size": "5M",
+            }),
+            bucket: setting(tag, "BUCKET"),
+            endpoint,
+            lists_pending_uploads,
+        }
+    }
+
+    pub fn azurite() -> Server {
+        let endpoint = setting("AZURITE", "ENDPOINT");
+        Server {
+            name: "azurite",
+            section: json!({
+                "type": "azureblob", "account": setting("AZURITE", "ACCOUNT"),
+                "key": setting("AZURITE", "KEY"), "endpoint": endpoint,
+                "chunk_size": "5M",
+            }),
+            bucket: setting("AZURITE", "BUCKET"),
+            endpoint,
+            lists_pending_uploads: false,
+        }
+    }
+
+    pub fn fake_gcs() -> Server {
+        let endpoint = setting("FAKE_GCS", "ENDPOINT");
+        Server {
+            name: "fake-gcs-server",
+            section: json!({"type": "gcs", "anonymous": true, "endpoint": endpoint, "chunk_size": "5M"}),
+            bucket: setting("FAKE_GCS", "BUCKET"),
+            endpoint,
+            lists_pending_uploads: false,
+        }
+    }
+
+    /// The config object with this server as section `remote`.
+    pub fn config(&self) -> Value {
+        json!({ "remote": self.section })
+    }
+
+    /// `remote:<bucket>/<prefix>`.
+    pub fn repository(&self, prefix: &str) -> String {
+        format!("remote:{}/{prefix}", self.bucket)
+    }
+
+    pub fn location(&self, prefix: &str) -> Location {
+        self.location_with(prefix, &RetryPolicy::quick())
+    }
+
+    pub fn location_with(&self, prefix: &str, retry: &RetryPolicy) -> Location {
+        let config = Config::from_json(&self.config()).expect("valid config");
+        let repo = normalise(&self.repository(prefix), &config, "/").expect("valid repository");
+        resolve_location(&repo, &config, retry).expect("resolves")
+    }
+
+    /// Writes the config as a file for the CLI.
+    pub fn config_file(&self, dir: &Path) -> std::path::PathBuf {
+        let path = dir.join("config.json");
+        std::fs::write(&path, self.config().to_string()).expect("write config");
+        path
+    }
+
+    /// Keys of multipart uploads still pending under `prefix`, where the server can list them.
+    pub async fn pending_uploads(&self, prefix: &str) -> Option<Vec<String>> {
+        if !self.lists_pending_uploads {
+            return None;
+        }
+        let url = format!("{}/{}?uploads&prefix={prefix}", self.endpoint, self.bucket);
+        let body = reqwest::get(&url)
+            .await
+            .expect("list uploads")
+            .text()
+            .await
+            .expect("body");
+        assert!(
+            body.contains("ListMultipartUploadsResult"),
+            "{}: cannot list pending uploads: {body}",
+            self.name
+        );
+        Some(
+            body.split("<Key>")
+                .skip(1)
+                .filter_map(|s| s.split("</Key>").next())
+                .map(str::to_owned)
+                .collect(),
+        )
+    }
+}
+
+/// A fresh prefix per case, so cases and runs never see each other's objects.
+pub fn random_prefix(case: &str) -> String {
+    format!("conformance/{case}-{}", uuid::Uuid::new_v4().simple())
+}
