@@ -81,6 +81,7 @@ impl BackupDir {
         options: &CreateOptions,
     ) -> Result<Meta> {
         fs::create_dir_all(&self.root).map_err(BackupError::at(&self.root))?;
+        self.check_outside(data_dir)?;
         let lock = WriteLock::exclusive(data_dir, options.timeout)?;
         let inconsistent = match &lock {
             Some(_) => false,

@@ -133,6 +133,22 @@ impl BackupDir {
         self.root.join(format!(".downloading-{id}"))
     }
 
+    /// Refuses a backup directory inside the data directory: backups would be backed up
+    /// with the data, and a restore would move them into the failsafe copy.
+    pub(crate) fn check_outside(&self, data_dir: &Path) -> Result<()> {
+        let data = fs::canonicalize(data_dir).map_err(BackupError::at(data_dir))?;
+        let root = fs::canonicalize(&self.root).map_err(BackupError::at(&self.root))?;
+        if root.starts_with(&data) {
+            return Err(crate::Error::BadParameter(format!(
+                "the backup directory {} is inside the data directory {}",
+                root.display(),
+                data.display()
+            ))
+            .into());
+        }
+        Ok(())
+    }
+
     /// Whether `dir` is a backup: a real directory (not a link) holding `META`.
     fn is_backup(dir: &Path) -> bool {
         fs::symlink_metadata(dir).is_ok_and(|m| m.is_dir()) && occupied(&dir.join(META_FILE))

@@ -160,7 +160,8 @@ mod tests {
 
     #[test]
     fn from_ferry_error() {
-        let e: BackupError = crate::Error::io("/x", io::Error::from(io::ErrorKind::StorageFull)).into();
+        let e: BackupError =
+            crate::Error::io("/x", io::Error::from(io::ErrorKind::StorageFull)).into();
         assert!(matches!(e, BackupError::NoSpace { .. }));
         let e: BackupError = crate::Error::BadParameter("p".into()).into();
         assert_eq!(e.error_num().code(), 10);

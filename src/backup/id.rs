@@ -232,7 +232,10 @@ mod tests {
     #[test]
     fn serde_validates() {
         let id: BackupId = serde_json::from_str("\"2026-08-04T15.27.49Z_foo\"").expect("valid");
-        assert_eq!(serde_json::to_string(&id).expect("ser"), "\"2026-08-04T15.27.49Z_foo\"");
+        assert_eq!(
+            serde_json::to_string(&id).expect("ser"),
+            "\"2026-08-04T15.27.49Z_foo\""
+        );
         assert!(serde_json::from_str::<BackupId>("\"../x\"").is_err());
     }
 }

@@ -166,9 +166,7 @@ impl Manifest {
             if manifest.files.contains_key(&path) {
                 return Err(bad(format!("{path:?} is listed twice")));
             }
-            manifest
-                .files
-                .insert(path, hash.to_ascii_lowercase());
+            manifest.files.insert(path, hash.to_ascii_lowercase());
         }
         Ok(manifest)
     }
@@ -189,9 +187,8 @@ mod tests {
         m.insert("back\\slash", H1).expect("ok");
         m.insert("new\nline", H1).expect("ok");
         let text = m.to_text();
-        let expected = format!(
-            "{H2}  a b\n{H1}  b/c.sst\n\\{H1}  back\\\\slash\n\\{H1}  new\\nline\n"
-        );
+        let expected =
+            format!("{H2}  a b\n{H1}  b/c.sst\n\\{H1}  back\\\\slash\n\\{H1}  new\\nline\n");
         assert_eq!(text, expected);
         assert_eq!(Manifest::parse(&text).expect("parses"), m);
     }
@@ -212,7 +209,8 @@ mod tests {
         ];
         let mut m = Manifest::new();
         for (i, name) in names.iter().enumerate() {
-            m.insert(name, if i % 2 == 0 { H1 } else { H2 }).expect(name);
+            m.insert(name, if i % 2 == 0 { H1 } else { H2 })
+                .expect(name);
         }
         let parsed = Manifest::parse(&m.to_text()).expect("parses");
         assert_eq!(parsed, m);
@@ -249,7 +247,10 @@ mod tests {
         ];
         for text in &bad {
             let err = Manifest::parse(text).expect_err(text);
-            assert!(matches!(err, BackupError::Manifest { line: 1 | 2, .. }), "{err}");
+            assert!(
+                matches!(err, BackupError::Manifest { line: 1 | 2, .. }),
+                "{err}"
+            );
         }
         let err = Manifest::parse(&format!("{H1}  a\n{H2}  a\n")).expect_err("dup");
         assert!(err.to_string().contains("line 2"), "{err}");

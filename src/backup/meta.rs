@@ -166,7 +166,8 @@ mod tests {
     fn rejects_garbage_and_bad_ids() {
         let err = Meta::from_slice(b"{not json", Path::new("x/META")).expect_err("garbage");
         assert!(matches!(err, BackupError::Meta { .. }));
-        let text = br#"{"id": "../x", "version": "1", "datetime": "", "sizeInBytes": 0, "nrFiles": 0}"#;
+        let text =
+            br#"{"id": "../x", "version": "1", "datetime": "", "sizeInBytes": 0, "nrFiles": 0}"#;
         assert!(Meta::from_slice(text, Path::new("META")).is_err());
     }
 }

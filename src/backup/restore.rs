@@ -55,6 +55,7 @@ impl BackupDir {
     fn restore_inner(&self, id: &BackupId, data_dir: &Path, timeout: Duration) -> Result<String> {
         let manifest = self.manifest(id)?;
         let source = self.path(id);
+        self.check_outside(data_dir)?;
         // Resolved, so that a data directory given as a symbolic link is swapped where it is.
         let data_dir = fs::canonicalize(data_dir).map_err(BackupError::at(data_dir))?;
         if !data_dir.is_dir() {
@@ -114,12 +115,7 @@ impl BackupDir {
 /// Creates the scratch directory and takes its lock file exclusively. A scratch directory
 /// that exists already is a left-over (removed) unless another restore holds its lock.
 fn claim_scratch(scratch: &Path) -> Result<ExclusiveGuard> {
-    let busy = || {
-        BackupError::Conflict(format!(
-            "another restore is using {}",
-            scratch.display()
-        ))
-    };
+    let busy = || BackupError::Conflict(format!("another restore is using {}", scratch.display()));
     if occupied(scratch) {
         match WriteLock::try_exclusive_file(&scratch.join(LOCK_FILE)) {
             Ok(Some(left_over)) => {

@@ -203,7 +203,9 @@ pub(crate) fn remove_scratch(path: &Path) {
     match fs::remove_dir_all(path) {
         Ok(()) => {}
         Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-        Err(e) => tracing::warn!(path = %path.display(), error = %e, "could not remove scratch directory"),
+        Err(e) => {
+            tracing::warn!(path = %path.display(), error = %e, "could not remove scratch directory")
+        }
     }
 }
 
@@ -248,6 +250,9 @@ mod tests {
         assert_eq!(copied, hash_file(&src).expect("hash"));
         assert_eq!(copied.1, data.len() as u64);
         assert_eq!(fs::read(dir.path().join("dst")).expect("read"), data);
-        assert!(copy_hashing(&src, &dir.path().join("dst")).is_err(), "never overwrites");
+        assert!(
+            copy_hashing(&src, &dir.path().join("dst")).is_err(),
+            "never overwrites"
+        );
     }
 }
