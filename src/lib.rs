@@ -9,10 +9,12 @@ pub mod backup;
 pub mod config;
 pub mod engine;
 pub mod error;
+pub mod jobs;
 pub mod metrics;
 pub mod repository;
 pub mod retry;
 pub mod secret;
+pub mod server;
 pub mod store;
 
 pub use error::{Error, ErrorNum, Result};

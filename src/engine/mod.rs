@@ -201,7 +201,9 @@ impl<'a> Transfer<'a> {
         };
         let total: u64 = files.iter().map(|f| f.size).sum();
         self.progress.planned(files.len() as u64, total);
-        let work = futures::stream::iter(files.iter().map(|f| run.transfer(f)))
+        let run_ref = &run;
+        let work = futures::stream::iter(files)
+            .map(move |f| async move { run_ref.transfer(&f).await })
             .buffer_unordered(self.options.transfers.max(1))
             .try_collect::<Vec<()>>();
         let outcome = tokio::select! {

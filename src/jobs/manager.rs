@@ -1,0 +1,311 @@
+//! Starting, watching, aborting and resuming transfer jobs.
+//!
+//! Each job is a record in `<state-dir>/jobs/<id>.json`, written at every state change. At
+//! startup every record is read back: finished jobs stay queryable for [`RETENTION`]; a job
+//! that was `ACK` or `STARTED` when the server stopped (crash, restart) runs again and, through
+//! its engine journal (named after the job), continues where it stopped.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde_json::Value;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use super::record::{JobRecord, JobState, now_string};
+use super::{BackupTransfer, Direction, JobError};
+use crate::backup::{BackupDir, BackupId};
+use crate::config::Config;
+use crate::engine::{Options, Stats};
+use crate::repository::normalise;
+use crate::store::resolve_location;
+use crate::{Error, ErrorNum, Result};
+
+/// How long a finished job stays queryable.
+pub const RETENTION: Duration = Duration::from_secs(7 * 24 * 3600);
+
+/// First job id of a fresh server; ids grow from the highest ever issued.
+const FIRST_ID: u64 = 10_000;
+
+/// A job in memory: its record, and while it runs, its live counters and cancel switch.
+#[derive(Debug)]
+struct Job {
+    record: JobRecord,
+    stats: Arc<Stats>,
+    cancel: CancellationToken,
+}
+
+#[derive(Debug)]
+struct Inner {
+    dir: PathBuf,
+    backups: BackupDir,
+    local_prefix: String,
+    options: Options,
+    jobs: Mutex<HashMap<String, Job>>,
+    next_id: Mutex<u64>,
+    tracker: TaskTracker,
+}
+
+/// The jobs of one server. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct JobManager {
+    inner: Arc<Inner>,
+}
+
+/// Why a job could not be started (answered to the request, not recorded as a job).
+pub type StartError = JobError;
+
+impl JobManager {
+    /// Reads the job records under `state_dir`, prunes old finished ones, and resumes the
+    /// unfinished. Must run inside a tokio runtime.
+    pub fn open(
+        state_dir: PathBuf,
+        backups: BackupDir,
+        local_prefix: String,
+        mut options: Options,
+    ) -> Result<Self> {
+        let dir = state_dir.join("jobs");
+        std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+        options.state_dir = state_dir;
+        let mut records = Vec::new();
+        let mut max_id = FIRST_ID - 1;
+        for entry in std::fs::read_dir(&dir).map_err(|e| Error::io(&dir, e))? {
+            let path = entry.map_err(|e| Error::io(&dir, e))?.path();
+            if path.extension().is_none_or(|e| e != "json")
+                || path
+                    .file_name()
+                    .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+            {
+                continue;
+            }
+            let record: JobRecord = match std::fs::read(&path).map(|b| serde_json::from_slice(&b)) {
+                Ok(Ok(r)) => r,
+                _ => {
+                    tracing::warn!(path = %path.display(), "unreadable job record skipped");
+                    continue;
+                }
+            };
+            max_id = max_id.max(record.id.parse().unwrap_or(0));
+            records.push((path, record));
+        }
+        let manager = JobManager {
+            inner: Arc::new(Inner {
+                dir,
+                backups,
+                local_prefix,
+                options,
+                jobs: Mutex::new(HashMap::new()),
+                next_id: Mutex::new(max_id + 1),
+                tracker: TaskTracker::new(),
+            }),
+        };
+        let cutoff = chrono::Utc::now() - chrono::Duration::from_std(RETENTION).unwrap_or_default();
+        for (path, record) in records {
+            let old =
+                chrono::DateTime::parse_from_rfc3339(&record.updated).is_ok_and(|t| t < cutoff);
+            if record.state.is_finished() && old {
+                let _ = std::fs::remove_file(&path);
+                continue;
+            }
+            let resume = !record.state.is_finished();
+            let id = record.id.clone();
+            manager.insert(record);
+            if resume {
+                tracing::info!(job = %id, "resuming a job interrupted by a restart");
+                manager.spawn(&id);
+            }
+        }
+        Ok(manager)
+    }
+
+    fn insert(&self, record: JobRecord) {
+        let job = Job {
+            record,
+            stats: Arc::new(Stats::default()),
+            cancel: CancellationToken::new(),
+        };
+        self.jobs().insert(job.record.id.clone(), job);
+    }
+
+    fn jobs(&self) -> std::sync::MutexGuard<'_, HashMap<String, Job>> {
+        self.inner.jobs.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Builds what a job runs from its record; every failure is the client's (7008, 7007, 10).
+    fn prepare(&self, record: &JobRecord) -> Result<BackupTransfer, StartError> {
+        let bad_config =
+            |e: Error| JobError::new(ErrorNum::RemoteRepositoryConfigBad, e.to_string());
+        let id = BackupId::parse(&record.backup_id)
+            .map_err(|e| JobError::new(ErrorNum::BadParameter, e.to_string()))?;
+        let config = Config::from_json(&record.config).map_err(bad_config)?;
+        let repo = normalise(&record.repository, &config, &self.inner.local_prefix)
+            .map_err(|e| bad_config(e.into()))?;
+        let repository =
+            resolve_location(&repo, &config, &self.inner.options.retry).map_err(bad_config)?;
+        let mut options = self.inner.options.clone();
+        options.journal_name = Some(format!("job-{}", record.id));
+        Ok(BackupTransfer {
+            backups: self.inner.backups.clone(),
+            repository,
+            id,
+            options,
+            stats: Arc::new(Stats::default()),
+            cancel: CancellationToken::new(),
+        })
+    }
+
+    /// Validates and starts a job; returns its id.
+    pub fn start(
+        &self,
+        direction: Direction,
+        backup_id: &str,
+        repository: &str,
+        config: &Value,
+    ) -> Result<String, StartError> {
+        let mut record = JobRecord {
+            id: String::new(),
+            direction,
+            backup_id: backup_id.to_owned(),
+            repository: repository.to_owned(),
+            config: config.clone(),
+            created: now_string(),
+            state: JobState::Ack,
+            cancelled: false,
+            updated: now_string(),
+            progress: Default::default(),
+            error_num: None,
+            error_message: None,
+        };
+        let transfer = self.prepare(&record)?;
+        let exists = self.inner.backups.get(&transfer.id).is_ok();
+        match direction {
+            Direction::Upload if !exists => {
+                return Err(JobError::new(
+                    ErrorNum::NoSuchHotBackup,
+                    format!("no such hot backup: {backup_id}"),
+                ));
+            }
+            Direction::Download if exists => {
+                return Err(JobError::new(
+                    ErrorNum::HotBackupConflict,
+                    format!(
+                        "backup {backup_id} exists locally already: delete it first to download it again"
+                    ),
+                ));
+            }
+            _ => {}
+        }
+        record.id = {
+            let mut next = self.inner.next_id.lock().unwrap_or_else(|p| p.into_inner());
+            let id = *next;
+            *next += 1;
+            id.to_string()
+        };
+        record
+            .save(&self.inner.dir)
+            .map_err(|e| JobError::new(ErrorNum::Failed, e.to_string()))?;
+        let id = record.id.clone();
+        self.insert(record);
+        self.spawn(&id);
+        Ok(id)
+    }
+
+    /// Runs job `id` in the background.
+    fn spawn(&self, id: &str) {
+        let this = self.clone();
+        let id = id.to_owned();
+        self.inner.tracker.spawn(async move { this.run(&id).await });
+    }
+
+    async fn run(&self, id: &str) {
+        let (record, stats, cancel) = {
+            let jobs = self.jobs();
+            let Some(job) = jobs.get(id) else { return };
+            (job.record.clone(), job.stats.clone(), job.cancel.clone())
+        };
+        let outcome = match self.prepare(&record) {
+            Ok(mut transfer) => {
+                transfer.stats = stats.clone();
+                transfer.cancel = cancel;
+                self.update(id, |r| r.state = JobState::Started);
+                transfer.run(record.direction).await
+            }
+            Err(e) => Err(e),
+        };
+        let snapshot = stats.snapshot();
+        self.update(id, |r| {
+            r.progress = snapshot.into();
+            match &outcome {
+                Ok(_) => r.state = JobState::Completed,
+                Err(e) if e.cancelled => {
+                    r.state = JobState::Cancelled;
+                    r.cancelled = true;
+                }
+                Err(e) => {
+                    r.state = JobState::Failed;
+                    let num = match e.num {
+                        ErrorNum::Failed => record.direction.failure_num(),
+                        n => n,
+                    };
+                    r.error_num = Some(num.code());
+                    r.error_message = Some(e.message.clone());
+                }
+            }
+        });
+        match &outcome {
+            Ok(summary) => tracing::info!(job = %id, files = summary.files, "job completed"),
+            Err(e) => tracing::warn!(job = %id, error = %e, "job ended without completing"),
+        }
+    }
+
+    /// Changes a record and saves it.
+    fn update(&self, id: &str, change: impl FnOnce(&mut JobRecord)) {
+        let mut jobs = self.jobs();
+        let Some(job) = jobs.get_mut(id) else { return };
+        change(&mut job.record);
+        job.record.updated = now_string();
+        if let Err(e) = job.record.save(&self.inner.dir) {
+            tracing::error!(job = %id, error = %e, "could not save the job record");
+        }
+    }
+
+    /// The status object of job `id` of the given direction; `None` if there is none.
+    pub fn status(&self, direction: Direction, id: &str) -> Option<Value> {
+        let jobs = self.jobs();
+        let job = jobs.get(id).filter(|j| j.record.direction == direction)?;
+        let live = (!job.record.state.is_finished()).then(|| job.stats.snapshot());
+        Some(job.record.status(live))
+    }
+
+    /// Aborts job `id`: marks it cancelled at once and stops its work; its status object.
+    pub fn abort(&self, direction: Direction, id: &str) -> Option<Value> {
+        {
+            let jobs = self.jobs();
+            let job = jobs.get(id).filter(|j| j.record.direction == direction)?;
+            if job.record.state.is_finished() {
+                return Some(job.record.status(None));
+            }
+            job.cancel.cancel();
+        }
+        self.update(id, |r| r.cancelled = true);
+        self.status(direction, id)
+    }
+
+    /// Counts of jobs by state, for metrics.
+    pub fn counts(&self) -> HashMap<&'static str, u64> {
+        let mut out = HashMap::new();
+        for job in self.jobs().values() {
+            *out.entry(job.record.state.label()).or_default() += 1;
+        }
+        out
+    }
+
+    /// Stops taking work and waits until running jobs have stopped (they resume at the next
+    /// start). Used at shutdown.
+    pub async fn shutdown(&self) {
+        self.inner.tracker.close();
+        self.inner.tracker.wait().await;
+    }
+}

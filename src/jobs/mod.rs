@@ -1,0 +1,10 @@
+//! Upload and download jobs: backup transfers that run in the background, report progress,
+//! can be aborted, and survive a restart of the server.
+
+mod manager;
+mod record;
+pub mod transfer;
+
+pub use manager::{JobManager, RETENTION};
+pub use record::{JobRecord, JobState};
+pub use transfer::{BackupTransfer, Direction, JobError};

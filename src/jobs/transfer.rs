@@ -1,0 +1,377 @@
+//! Moving one hot backup between the backup directory and a repository, on the engine.
+//!
+//! Upload: data files (each verified against the backup's `SHA256SUMS` on the way, and
+//! copied server-side when another backup in the repository already holds the same bytes),
+//! then `SHA256SUMS`, then `META` last: a remote backup without `META` is incomplete.
+//!
+//! Download: only a remote backup with `META` is fetched. Files go to the backup directory's
+//! scratch place; a file identical to one of a local backup is hard-linked instead of
+//! fetched; every file is verified against `SHA256SUMS` before the backup is published by
+//! one rename, which never replaces an existing backup.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use tokio_util::sync::CancellationToken;
+
+use crate::backup::{BackupDir, BackupError, BackupId, MANIFEST_FILE, META_FILE, Manifest, Meta};
+use crate::engine::digest::sha256_hex;
+use crate::engine::{FileSpec, Options, Progress, Stats, Summary, Transfer};
+use crate::store::Location;
+use crate::{Error, ErrorNum};
+
+/// A failed backup transfer: the ArangoDB error number and a message fit for the user.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct JobError {
+    pub num: ErrorNum,
+    pub message: String,
+    /// Stopped on request rather than failed.
+    pub cancelled: bool,
+}
+
+impl JobError {
+    pub fn new(num: ErrorNum, message: impl Into<String>) -> Self {
+        JobError {
+            num,
+            message: message.into(),
+            cancelled: false,
+        }
+    }
+
+    fn from_engine(e: Error, default: ErrorNum) -> Self {
+        let num = match &e {
+            Error::BadConfig(_) => ErrorNum::RemoteRepositoryConfigBad,
+            _ if e.is_no_space() => ErrorNum::NoSpaceLeft,
+            _ => default,
+        };
+        JobError {
+            cancelled: matches!(e, Error::Cancelled),
+            ..JobError::new(num, e.to_string())
+        }
+    }
+
+    fn from_backup(e: BackupError, default: ErrorNum) -> Self {
+        let num = match &e {
+            BackupError::NotFound(_) => ErrorNum::NoSuchHotBackup,
+            BackupError::NoSpace { .. } => ErrorNum::NoSpaceLeft,
+            BackupError::Conflict(_) => ErrorNum::HotBackupConflict,
+            _ => default,
+        };
+        JobError::new(num, e.to_string())
+    }
+}
+
+/// Which way a backup moves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Direction {
+    Upload,
+    Download,
+}
+
+impl Direction {
+    /// errorNum of a failure that has no more specific number.
+    pub fn failure_num(self) -> ErrorNum {
+        match self {
+            Direction::Upload => ErrorNum::FailedToUpload,
+            Direction::Download => ErrorNum::FailedToDownload,
+        }
+    }
+}
+
+/// Everything one backup transfer needs.
+#[derive(Debug, Clone)]
+pub struct BackupTransfer {
+    pub backups: BackupDir,
+    /// The repository root (`<section>:<path>` resolved); backups are `<root>/<id>/`.
+    pub repository: Location,
+    pub id: BackupId,
+    pub options: Options,
+    pub stats: Arc<Stats>,
+    pub cancel: CancellationToken,
+}
+
+async fn blocking<T: Send + 'static>(
+    num: ErrorNum,
+    f: impl FnOnce() -> Result<T, BackupError> + Send + 'static,
+) -> Result<T, JobError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| JobError::new(ErrorNum::Failed, format!("task failed: {e}")))?
+        .map_err(|e| JobError::from_backup(e, num))
+}
+
+impl BackupTransfer {
+    pub async fn run(&self, direction: Direction) -> Result<Summary, JobError> {
+        match direction {
+            Direction::Upload => self.upload().await,
+            Direction::Download => self.download().await,
+        }
+    }
+
+    fn remote(&self) -> Location {
+        self.repository.child(self.id.as_str())
+    }
+
+    /// Runs the engine from `src` to `dst`, with `known` content for server-side copies.
+    async fn copy(
+        &self,
+        src: &Location,
+        dst: &Location,
+        known: HashMap<String, String>,
+        files: Vec<FileSpec>,
+        num: ErrorNum,
+    ) -> Result<Summary, JobError> {
+        let progress: &dyn Progress = &*self.stats;
+        let mut t = Transfer::new(src, dst, &self.options, progress);
+        t.stats = Some(&self.stats);
+        t.cancel = self.cancel.clone();
+        t.known = known;
+        t.copy_files(files)
+            .await
+            .map_err(|e| JobError::from_engine(e, num))
+    }
+
+    async fn put_small(&self, key: &str, data: Vec<u8>, num: ErrorNum) -> Result<(), JobError> {
+        let data = Bytes::from(data);
+        let sha = sha256_hex(data.clone())
+            .await
+            .map_err(|e| JobError::from_engine(e, num))?;
+        let remote = self.remote();
+        let abs = remote.key(key);
+        self.options
+            .retry
+            .run("put", || remote.backend.put(&abs, data.clone(), &sha))
+            .await
+            .map_err(|e| JobError::from_engine(e, num))
+    }
+
+    async fn get_small(
+        &self,
+        location: &Location,
+        key: &str,
+        num: ErrorNum,
+    ) -> Result<Option<Bytes>, JobError> {
+        let abs = location.key(key);
+        let fail = |e| JobError::from_engine(e, num);
+        let Some(stat) = self
+            .options
+            .retry
+            .run("stat", || location.backend.stat(&abs))
+            .await
+            .map_err(fail)?
+        else {
+            return Ok(None);
+        };
+        if stat.size > 64 << 20 {
+            return Err(JobError::new(
+                num,
+                format!("{abs}: {} bytes is too large for a {key}", stat.size),
+            ));
+        }
+        if stat.size == 0 {
+            return Ok(Some(Bytes::new()));
+        }
+        let data = self
+            .options
+            .retry
+            .run("get", || {
+                location
+                    .backend
+                    .get_range(&abs, 0..stat.size, stat.etag.as_deref())
+            })
+            .await
+            .map_err(|e| JobError::from_engine(e, num))?;
+        Ok(Some(data))
+    }
+
+    /// SHA-256 → full key of every file of the *complete* backups (with `META`) already in
+    /// the repository, from their `SHA256SUMS`.
+    async fn repository_content(&self) -> Result<HashMap<String, String>, JobError> {
+        let num = ErrorNum::FailedToUpload;
+        let repo = &self.repository;
+        let listing = self
+            .options
+            .retry
+            .run("list", || repo.backend.list(&repo.root))
+            .await
+            .map_err(|e| JobError::from_engine(e, num))?;
+        let complete: std::collections::HashSet<&str> = listing
+            .iter()
+            .filter_map(|o| o.key.strip_suffix(&format!("/{META_FILE}")))
+            .filter(|b| !b.contains('/') && *b != self.id.as_str())
+            .collect();
+        let mut known = HashMap::new();
+        for backup in complete {
+            let sums = repo.child(backup);
+            let Some(text) = self.get_small(&sums, MANIFEST_FILE, num).await? else {
+                continue;
+            };
+            let Ok(manifest) = std::str::from_utf8(&text)
+                .map_err(|_| ())
+                .and_then(|t| Manifest::parse(t).map_err(|_| ()))
+            else {
+                tracing::warn!(
+                    backup,
+                    "unreadable SHA256SUMS in the repository: not used for incremental upload"
+                );
+                continue;
+            };
+            for (path, sha) in manifest.iter() {
+                known
+                    .entry(sha.to_owned())
+                    .or_insert_with(|| sums.key(path));
+            }
+        }
+        Ok(known)
+    }
+
+    async fn upload(&self) -> Result<Summary, JobError> {
+        let num = ErrorNum::FailedToUpload;
+        let (backups, id) = (self.backups.clone(), self.id.clone());
+        let (meta, manifest, sizes) = blocking(num, move || {
+            let meta = backups.get(&id)?;
+            let manifest = backups.manifest(&id)?;
+            let dir = backups.path(&id);
+            let mut sizes = HashMap::new();
+            for (path, _) in manifest.iter() {
+                let p = dir.join(path);
+                let len = std::fs::metadata(&p).map_err(BackupError::at(&p))?.len();
+                sizes.insert(path.to_owned(), len);
+            }
+            Ok((meta, manifest, sizes))
+        })
+        .await?;
+        let files = manifest
+            .iter()
+            .map(|(path, sha)| FileSpec {
+                key: path.to_owned(),
+                size: sizes[path],
+                sha256: Some(sha.to_owned()),
+            })
+            .collect();
+        let known = self.repository_content().await?;
+        let local = Location::local(self.backups.path(&self.id));
+        let summary = self.copy(&local, &self.remote(), known, files, num).await?;
+        self.put_small(MANIFEST_FILE, manifest.to_text().into_bytes(), num)
+            .await?;
+        let meta_bytes = meta.to_bytes().map_err(|e| JobError::from_backup(e, num))?;
+        self.put_small(META_FILE, meta_bytes, num).await?;
+        Ok(summary)
+    }
+
+    async fn download(&self) -> Result<Summary, JobError> {
+        let num = ErrorNum::FailedToDownload;
+        let remote = self.remote();
+        let meta_bytes = self
+            .get_small(&remote, META_FILE, num)
+            .await?
+            .ok_or_else(|| {
+                JobError::new(
+                    ErrorNum::NoSuchHotBackup,
+                    format!(
+                        "no complete backup {} in {} (no META)",
+                        self.id, self.repository.display
+                    ),
+                )
+            })?;
+        let meta = Meta::from_slice(&meta_bytes, std::path::Path::new(META_FILE))
+            .map_err(|e| JobError::from_backup(e, num))?;
+        if meta.id != self.id {
+            return Err(JobError::new(
+                num,
+                format!("remote META names backup {}, not {}", meta.id, self.id),
+            ));
+        }
+        let sums = self
+            .get_small(&remote, MANIFEST_FILE, num)
+            .await?
+            .ok_or_else(|| {
+                JobError::new(
+                    num,
+                    format!(
+                        "backup {} in the repository has no {MANIFEST_FILE}",
+                        self.id
+                    ),
+                )
+            })?;
+        let manifest = std::str::from_utf8(&sums)
+            .map_err(|_| JobError::new(num, format!("{MANIFEST_FILE} is not UTF-8")))
+            .and_then(|t| Manifest::parse(t).map_err(|e| JobError::from_backup(e, num)))?;
+        let listing = self
+            .options
+            .retry
+            .run("list", || remote.backend.list(&remote.root))
+            .await
+            .map_err(|e| JobError::from_engine(e, num))?;
+        let sizes: HashMap<String, u64> = listing.into_iter().map(|o| (o.key, o.size)).collect();
+
+        // Stage: hard links for content local backups already have, the engine for the rest.
+        let (backups, id) = (self.backups.clone(), self.id.clone());
+        let wanted: Vec<(String, String)> = manifest
+            .iter()
+            .map(|(p, s)| (p.to_owned(), s.to_owned()))
+            .collect();
+        let (scratch, linked) = blocking(num, move || {
+            if backups.get(&id).is_ok() {
+                return Err(BackupError::Conflict(format!("backup {id} exists already")));
+            }
+            let scratch = backups.scratch_dir(&id);
+            std::fs::create_dir_all(&scratch).map_err(BackupError::at(&scratch))?;
+            let local = backups.files_by_sha256()?;
+            let mut linked = std::collections::HashSet::new();
+            for (path, sha) in &wanted {
+                let Some(existing) = local.get(sha) else {
+                    continue;
+                };
+                let target = scratch.join(path);
+                if let Some(dir) = target.parent() {
+                    std::fs::create_dir_all(dir).map_err(BackupError::at(dir))?;
+                }
+                let _ = std::fs::remove_file(&target);
+                if std::fs::hard_link(existing, &target).is_ok() {
+                    linked.insert(path.clone());
+                }
+            }
+            Ok((scratch, linked))
+        })
+        .await?;
+        let mut files = Vec::new();
+        for (path, sha) in manifest.iter() {
+            if linked.contains(path) {
+                continue;
+            }
+            let size = *sizes.get(path).ok_or_else(|| {
+                JobError::new(
+                    num,
+                    format!("{path} is listed in {MANIFEST_FILE} but missing in the repository"),
+                )
+            })?;
+            files.push(FileSpec {
+                key: path.to_owned(),
+                size,
+                sha256: Some(sha.to_owned()),
+            });
+        }
+        let local = Location::local(&scratch);
+        let summary = self
+            .copy(&remote, &local, HashMap::new(), files, num)
+            .await?;
+
+        // Verify everything and publish by one rename.
+        let (backups, id) = (self.backups.clone(), self.id.clone());
+        let sums = sums.to_vec();
+        let meta_bytes = meta_bytes.to_vec();
+        blocking(num, move || {
+            for (name, data) in [(MANIFEST_FILE, &sums), (META_FILE, &meta_bytes)] {
+                let p = scratch.join(name);
+                std::fs::write(&p, data).map_err(BackupError::at(&p))?;
+            }
+            backups.publish_download(&scratch, &id)
+        })
+        .await?;
+        Ok(summary)
+    }
+}

@@ -1,0 +1,157 @@
+//! `POST /_admin/backup/<operation>`: the six operations of the Hot Backup API.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::http::StatusCode;
+use axum::response::Response;
+use serde_json::{Map, Value, json};
+
+use super::AppState;
+use super::envelope::{ApiError, Body, success};
+use crate::ErrorNum;
+use crate::backup::{BackupError, BackupId};
+use crate::jobs::Direction;
+
+/// Runs blocking backup-directory work off the async threads.
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, BackupError> + Send + 'static,
+) -> Result<T, ApiError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| ApiError::new(ErrorNum::HotBackupInternal, format!("task failed: {e}")))?
+        .map_err(ApiError::from)
+}
+
+/// An id from a request; one that cannot be a backup id names no backup (`missing`).
+fn backup_id(body: &Body, missing: ErrorNum) -> Result<BackupId, ApiError> {
+    let raw = body.required_string("id")?;
+    BackupId::parse(raw).map_err(|e| ApiError::new(missing, e.to_string()))
+}
+
+pub async fn dispatch(
+    state: Arc<AppState>,
+    operation: &str,
+    body: Body,
+) -> Result<Response, ApiError> {
+    match operation {
+        "create" => create(state, body).await,
+        "list" => list(state, body).await,
+        "delete" => delete(state, body).await,
+        "restore" => restore(state, body).await,
+        "upload" => transfer(state, body, Direction::Upload),
+        "download" => transfer(state, body, Direction::Download),
+        other => Err(ApiError::new(
+            ErrorNum::HttpBadParameter,
+            format!(
+                "unknown hot backup operation {other:?}: expecting create, list, delete, restore, upload or download"
+            ),
+        )),
+    }
+}
+
+async fn create(state: Arc<AppState>, body: Body) -> Result<Response, ApiError> {
+    let label = body.string("label")?.map(str::to_owned);
+    let mut options = state.create_options.clone();
+    if let Some(t) = body.number("timeout")? {
+        options.timeout = Duration::from_secs_f64(t.min(86_400.0));
+    }
+    options.allow_inconsistent = body.bool("allowInconsistent")?.unwrap_or(false);
+    // A single server has no transactions to abort: `force` is accepted and ignored.
+    body.bool("force")?;
+    let (backups, data_dir) = (state.backups.clone(), state.data_dir.clone());
+    let meta = blocking(move || backups.create(&data_dir, label.as_deref(), &options)).await?;
+    Ok(success(
+        StatusCode::CREATED,
+        json!({
+            "id": meta.id, "potentiallyInconsistent": meta.potentially_inconsistent,
+            "sizeInBytes": meta.size_in_bytes, "datetime": meta.datetime,
+            "nrDBServers": meta.nr_db_servers, "nrFiles": meta.nr_files,
+        }),
+    ))
+}
+
+async fn list(state: Arc<AppState>, body: Body) -> Result<Response, ApiError> {
+    let only = match body.string("id")? {
+        Some(raw) => Some(BackupId::parse(raw).map_err(|_| {
+            ApiError::new(ErrorNum::HttpNotFound, format!("no such hot backup: {raw}"))
+        })?),
+        None => None,
+    };
+    let backups = state.backups.clone();
+    let all = blocking(move || backups.list()).await?;
+    let mut list = Map::new();
+    for (id, meta) in all {
+        if only.as_ref().is_some_and(|o| *o != id) {
+            continue;
+        }
+        let entry = match meta {
+            Ok(meta) => serde_json::to_value(&meta).unwrap_or(Value::Null),
+            Err(e) => {
+                json!({"id": id, "errorNum": e.error_num().code(), "errorMessage": e.to_string()})
+            }
+        };
+        list.insert(id.to_string(), entry);
+    }
+    if let Some(id) = &only
+        && list.is_empty()
+    {
+        return Err(ApiError::new(
+            ErrorNum::HttpNotFound,
+            format!("no such hot backup: {id}"),
+        ));
+    }
+    Ok(success(
+        StatusCode::OK,
+        json!({"server": state.server_id, "list": list}),
+    ))
+}
+
+async fn delete(state: Arc<AppState>, body: Body) -> Result<Response, ApiError> {
+    let id = backup_id(&body, ErrorNum::FileNotFound)?;
+    let backups = state.backups.clone();
+    blocking(move || backups.delete(&id))
+        .await
+        .map_err(|e| match e.num {
+            ErrorNum::NoSuchHotBackup => ApiError::new(ErrorNum::FileNotFound, e.message),
+            _ => e,
+        })?;
+    Ok(success(StatusCode::OK, json!({})))
+}
+
+async fn restore(state: Arc<AppState>, body: Body) -> Result<Response, ApiError> {
+    let id = backup_id(&body, ErrorNum::NoSuchHotBackup)?;
+    body.bool("ignoreVersion")?;
+    let (backups, data_dir) = (state.backups.clone(), state.data_dir.clone());
+    let previous = blocking(move || backups.restore(&id, &data_dir)).await?;
+    Ok(success(
+        StatusCode::OK,
+        json!({"previous": previous, "isCluster": false}),
+    ))
+}
+
+fn transfer(state: Arc<AppState>, body: Body, direction: Direction) -> Result<Response, ApiError> {
+    let id_name = match direction {
+        Direction::Upload => "uploadId",
+        Direction::Download => "downloadId",
+    };
+    if body.has(id_name) {
+        let job = body.required_string(id_name)?;
+        let abort = body.bool("abort")?.unwrap_or(false);
+        let unknown = || ApiError::new(ErrorNum::HttpNotFound, format!("no such {id_name}: {job}"));
+        return if abort {
+            let status = state.jobs.abort(direction, job).ok_or_else(unknown)?;
+            Ok(success(StatusCode::ACCEPTED, status))
+        } else {
+            let status = state.jobs.status(direction, job).ok_or_else(unknown)?;
+            Ok(success(StatusCode::OK, status))
+        };
+    }
+    let id = body.required_string("id")?;
+    let repository = body.required_string("remoteRepository")?;
+    let config = body
+        .object("config")?
+        .ok_or_else(|| ApiError::bad_parameter("attribute \"config\" is required"))?;
+    let job = state.jobs.start(direction, id, repository, config)?;
+    Ok(success(StatusCode::ACCEPTED, json!({ id_name: job })))
+}

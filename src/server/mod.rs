@@ -1,0 +1,192 @@
+//! `ferry serve`: the ArangoDB-compatible Hot Backup HTTP API.
+//!
+//! Routes: `POST /_admin/backup/<operation>` (also under `/_db/<database>/`),
+//! `GET /_api/version`, `GET /_admin/metrics`. Every answer is one of ArangoDB's envelopes
+//! ([`envelope`]); backup work runs on the blocking pool, transfers as jobs ([`crate::jobs`]).
+
+mod backup;
+pub mod envelope;
+mod metrics;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{Path, Request, State};
+use axum::http::Method;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{any, get};
+use serde_json::json;
+
+use crate::backup::{BackupDir, CreateOptions};
+use crate::engine::Options;
+use crate::jobs::JobManager;
+use crate::{Error, ErrorNum, Result};
+use envelope::{ApiError, Body, MAX_BODY};
+
+/// How `ferry serve` is set up.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    pub listen: SocketAddr,
+    pub data_dir: PathBuf,
+    pub backup_dir: PathBuf,
+    /// Local repositories must lie under this path.
+    pub local_path_prefix: String,
+    /// Job records, engine journals and the server id (default: `<backup-dir>/.ferry`).
+    pub state_dir: PathBuf,
+    pub create: CreateOptions,
+    pub transfer: Options,
+}
+
+/// What every request handler reads.
+#[derive(Debug)]
+pub struct AppState {
+    pub backups: BackupDir,
+    pub data_dir: PathBuf,
+    pub jobs: JobManager,
+    /// `SNGL-<uuid>`, kept across restarts.
+    pub server_id: String,
+    pub create_options: CreateOptions,
+}
+
+impl AppState {
+    /// Prepares directories, the persistent server id and the job manager (which resumes
+    /// interrupted jobs). Must run inside a tokio runtime.
+    pub fn open(config: &ServerConfig) -> Result<Arc<Self>> {
+        for dir in [&config.data_dir, &config.backup_dir, &config.state_dir] {
+            std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+        }
+        let id_file = config.state_dir.join("server-id");
+        let server_id = match std::fs::read_to_string(&id_file) {
+            Ok(id) if id.starts_with("SNGL-") => id.trim().to_owned(),
+            _ => {
+                let id = format!("SNGL-{}", uuid::Uuid::new_v4());
+                std::fs::write(&id_file, &id).map_err(|e| Error::io(&id_file, e))?;
+                id
+            }
+        };
+        let backups = BackupDir::new(&config.backup_dir);
+        let jobs = JobManager::open(
+            config.state_dir.clone(),
+            backups.clone(),
+            config.local_path_prefix.clone(),
+            config.transfer.clone(),
+        )?;
+        Ok(Arc::new(AppState {
+            backups,
+            data_dir: config.data_dir.clone(),
+            jobs,
+            server_id,
+            create_options: config.create.clone(),
+        }))
+    }
+}
+
+/// The routes, over `state`.
+pub fn router(state: Arc<AppState>) -> Router {
+    let api = Router::new()
+        .route("/_admin/backup", any(no_operation))
+        .route("/_admin/backup/", any(no_operation))
+        .route("/_admin/backup/{*rest}", any(backup_endpoint))
+        .route("/_api/version", get(version))
+        .route("/_admin/metrics", get(metrics::render));
+    Router::new()
+        .nest("/_db/{database}", api.clone())
+        .merge(api)
+        .fallback(not_found)
+        .with_state(state)
+}
+
+async fn no_operation(method: Method) -> Response {
+    if method != Method::POST {
+        return method_not_allowed();
+    }
+    ApiError::new(
+        ErrorNum::HttpBadParameter,
+        "expecting POST /_admin/backup/<operation>",
+    )
+    .into_response()
+}
+
+fn method_not_allowed() -> Response {
+    ApiError::new(
+        ErrorNum::HttpMethodNotAllowed,
+        "backup endpoint only handles POST requests",
+    )
+    .into_response()
+}
+
+async fn backup_endpoint(
+    State(state): State<Arc<AppState>>,
+    Path(params): Path<std::collections::HashMap<String, String>>,
+    request: Request,
+) -> Response {
+    if request.method() != Method::POST {
+        return method_not_allowed();
+    }
+    let rest = params.get("rest").map(String::as_str).unwrap_or_default();
+    let suffixes: Vec<&str> = rest.split('/').filter(|s| !s.is_empty()).collect();
+    if suffixes.len() > 1 {
+        return ApiError::new(
+            ErrorNum::SuperfluousSuffixes,
+            format!("superfluous suffixes in /_admin/backup/{rest}: expecting one operation"),
+        )
+        .into_response();
+    }
+    let bytes = match axum::body::to_bytes(request.into_body(), MAX_BODY).await {
+        Ok(b) => b,
+        Err(_) => {
+            return ApiError::bad_parameter(format!("request body larger than {MAX_BODY} bytes"))
+                .into_response();
+        }
+    };
+    let body = match Body::parse(&bytes) {
+        Ok(b) => b,
+        Err(e) => return e.into_response(),
+    };
+    let operation = suffixes.first().copied().unwrap_or_default();
+    match backup::dispatch(state, operation, body).await {
+        Ok(r) => r,
+        Err(e) => {
+            if e.num.http_status() >= 500 {
+                tracing::error!(operation, error = %e.message, "request failed");
+            }
+            e.into_response()
+        }
+    }
+}
+
+async fn version() -> Response {
+    axum::Json(json!({
+        "server": "ferry", "version": env!("CARGO_PKG_VERSION"), "license": "community",
+    }))
+    .into_response()
+}
+
+async fn not_found() -> Response {
+    ApiError::new(ErrorNum::HttpNotFound, "unknown path").into_response()
+}
+
+/// Serves until `shutdown` resolves, then lets running jobs stop (they resume next start).
+pub async fn serve(
+    config: ServerConfig,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<()> {
+    let state = AppState::open(&config)?;
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .map_err(|e| Error::Other(format!("cannot listen on {}: {e}", config.listen)))?;
+    let address = listener
+        .local_addr()
+        .map_err(|e| Error::Other(e.to_string()))?;
+    tracing::info!(%address, "serving the Hot Backup API");
+    eprintln!("ferry: listening on http://{address}");
+    let app = router(state.clone());
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
+        .map_err(|e| Error::Other(format!("server failed: {e}")))?;
+    state.jobs.shutdown().await;
+    Ok(())
+}
