@@ -6,9 +6,12 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+use ferry::backup::{BackupDir, BackupId, CreateOptions};
 use ferry::config::{Config, default_config_path, load_file};
 use ferry::engine::{self, Options, Stats, Transfer};
+use ferry::jobs::{BackupTransfer, Direction};
 use ferry::repository::normalise;
+use ferry::server::{ServerConfig, serve as serve_api};
 use ferry::store::{Location, resolve_location};
 use ferry::{Error, Result};
 
@@ -38,6 +41,59 @@ pub enum Command {
         #[command(flatten)]
         common: Common,
     },
+    /// Serve the ArangoDB-compatible Hot Backup HTTP API.
+    Serve(ServeArgs),
+    /// Upload local backup ID to repository REPO (`<section>:<path>`), in the foreground.
+    Upload {
+        id: String,
+        repo: String,
+        #[command(flatten)]
+        backups: BackupArgs,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Download backup ID from repository REPO into the backup directory, in the foreground.
+    Download {
+        id: String,
+        repo: String,
+        #[command(flatten)]
+        backups: BackupArgs,
+        #[command(flatten)]
+        common: Common,
+    },
+}
+
+/// Where the local backups are.
+#[derive(Debug, Args)]
+pub struct BackupArgs {
+    /// Directory of the local backups.
+    #[arg(long, value_name = "DIR", default_value = "ferry/backups")]
+    pub backup_dir: PathBuf,
+    /// Local repositories must lie under this path.
+    #[arg(long, value_name = "PATH", default_value = "/")]
+    pub local_path_prefix: String,
+}
+
+/// `ferry serve` flags.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on (loopback by default).
+    #[arg(long, default_value = "127.0.0.1:8529")]
+    pub listen: std::net::SocketAddr,
+    /// The data directory that `create` snapshots and `restore` replaces.
+    #[arg(long, value_name = "DIR", default_value = "ferry/data")]
+    pub data_dir: PathBuf,
+    #[command(flatten)]
+    pub backups: BackupArgs,
+    /// Job records, journals and the server id (default: <backup-dir>/.ferry).
+    #[arg(long, value_name = "DIR")]
+    pub state_dir: Option<PathBuf>,
+    /// File name patterns of immutable files, hard-linked into snapshots (repeatable).
+    #[arg(long = "immutable", value_name = "PATTERN", default_values_t = vec!["*.sst".to_owned()])]
+    pub immutable: Vec<String>,
+    /// Files transferred in parallel per job.
+    #[arg(long, value_name = "N")]
+    pub transfers: Option<usize>,
 }
 
 /// Flags every transfer command takes.
@@ -143,6 +199,19 @@ pub async fn run(cli: Cli) -> Result<i32> {
     match cli.command {
         Command::Copy { src, dst, common } => copy(&src, &dst, &common).await,
         Command::Check { src, dst, common } => check(&src, &dst, &common).await,
+        Command::Serve(args) => serve(args).await,
+        Command::Upload {
+            id,
+            repo,
+            backups,
+            common,
+        } => transfer(Direction::Upload, &id, &repo, &backups, &common).await,
+        Command::Download {
+            id,
+            repo,
+            backups,
+            common,
+        } => transfer(Direction::Download, &id, &repo, &backups, &common).await,
     }
 }
 
@@ -216,4 +285,100 @@ async fn check(src: &str, dst: &str, common: &Common) -> Result<i32> {
         );
     }
     Ok(if report.is_match() { 0 } else { 1 })
+}
+
+async fn serve(args: ServeArgs) -> Result<i32> {
+    let mut transfer = Options::default();
+    if let Some(t) = args.transfers.filter(|t| *t > 0) {
+        transfer.transfers = t;
+    }
+    let config = ServerConfig {
+        listen: args.listen,
+        state_dir: args
+            .state_dir
+            .unwrap_or_else(|| args.backups.backup_dir.join(".ferry")),
+        data_dir: args.data_dir,
+        backup_dir: args.backups.backup_dir,
+        local_path_prefix: args.backups.local_path_prefix,
+        create: CreateOptions {
+            immutable: args.immutable,
+            ..CreateOptions::default()
+        },
+        transfer,
+    };
+    let shutdown = async {
+        let mut term =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = async { match term.as_mut() { Some(t) => { t.recv().await; } None => std::future::pending().await } } => {}
+        }
+        eprintln!("ferry: shutting down; running jobs resume at the next start");
+    };
+    serve_api(config, shutdown).await?;
+    Ok(0)
+}
+
+/// `ferry upload` / `ferry download`: the API's job, in the foreground.
+async fn transfer(
+    direction: Direction,
+    id: &str,
+    repo: &str,
+    backups: &BackupArgs,
+    common: &Common,
+) -> Result<i32> {
+    let options = common.options()?;
+    let id = BackupId::parse(id).map_err(|e| Error::BadParameter(e.to_string()))?;
+    let config = common.config()?;
+    let normalised = normalise(repo, &config, &backups.local_path_prefix)?;
+    let repository = resolve_location(&normalised, &config, &options.retry)?;
+    let stats = std::sync::Arc::new(Stats::default());
+    let job = BackupTransfer {
+        backups: BackupDir::new(&backups.backup_dir),
+        repository,
+        id,
+        options,
+        stats: stats.clone(),
+        cancel: tokio_util::sync::CancellationToken::new(),
+    };
+    let cancel = job.cancel.clone();
+    let ctrl_c = tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            cancel.cancel();
+        }
+    });
+    let display = progress::Display::start(stats.clone(), common.json, common.no_progress);
+    let result = job.run(direction).await;
+    display.finish().await;
+    ctrl_c.abort();
+    match result {
+        Ok(summary) => {
+            let verb = match direction {
+                Direction::Upload => "uploaded",
+                Direction::Download => "downloaded",
+            };
+            if common.json {
+                println!(
+                    "{}",
+                    serde_json::json!({"event": "done", "files": summary.files, "copied": summary.copied,
+                    "serverSideCopied": summary.server_side_copied, "skipped": summary.skipped,
+                    "bytes": summary.bytes, "bytesTransferred": stats.snapshot().bytes_transferred})
+                );
+            } else {
+                eprintln!(
+                    "{verb} backup {}: {} files, {}",
+                    job.id,
+                    summary.files,
+                    indicatif::HumanBytes(summary.bytes)
+                );
+            }
+            Ok(0)
+        }
+        Err(e) if e.cancelled => Err(Error::Cancelled),
+        Err(e) => Err(Error::Other(format!(
+            "{} (errorNum {})",
+            e.message,
+            e.num.code()
+        ))),
+    }
 }
