@@ -128,9 +128,15 @@ impl Error {
         if let E::NotFound { path, .. } = err {
             return Error::NotFound(path.clone());
         }
+        let message = err.to_string();
+        // A client error (4xx but 408/429) will fail the same way again. object_store keeps
+        // its HTTP error type private, so the status is read from its message.
+        let retryable = retryable
+            && !http_status(&message)
+                .is_some_and(|s| (400..500).contains(&s) && s != 408 && s != 429);
         Error::Storage {
             context: context.into(),
-            message: crate::secret::scrub(&err.to_string()),
+            message: crate::secret::scrub(&message),
             retryable,
         }
     }
@@ -177,6 +183,12 @@ impl Error {
     }
 }
 
+/// The HTTP status in an `object_store` error message (`… status code: 403 Forbidden …`).
+fn http_status(message: &str) -> Option<u16> {
+    let at = message.find("status code: ")? + "status code: ".len();
+    message.get(at..at + 3)?.parse().ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -190,6 +202,13 @@ mod tests {
         assert_eq!(ErrorNum::NotImplemented.http_status(), 501);
         assert_eq!(ErrorNum::RemoteRepositoryConfigBad.http_status(), 400);
         assert_eq!(ErrorNum::NoSuchHotBackup.http_status(), 404);
+    }
+
+    #[test]
+    fn status_in_message() {
+        let m = "Error performing PUT http://h/b in 1ms - Server returned non-2xx status code: 400 Bad Request: x";
+        assert_eq!(http_status(m), Some(400));
+        assert_eq!(http_status("connection reset"), None);
     }
 
     #[test]

@@ -260,6 +260,9 @@ impl super::Backend for ObjectBackend {
     }
 
     async fn copy(&self, from: &str, to: &str) -> Result<()> {
+        if let Some(gcs) = &self.gcs_writer {
+            return gcs.copy(from, to).await;
+        }
         self.store
             .copy(&self.path(from)?, &self.path(to)?)
             .await

@@ -383,7 +383,15 @@ fn gcs(section: &Section, bucket: &str, retry: &RetryPolicy) -> Result<ObjectBac
     }
     let anonymous = section.bool("anonymous", false)?;
     if anonymous {
-        builder = builder.with_skip_signature(true);
+        // object_store's GCS requests ask the credential provider even with skip_signature
+        // set, and the default provider then calls the cloud metadata server: give it a
+        // static empty credential instead.
+        let none = object_store::gcp::GcpCredential {
+            bearer: String::new(),
+        };
+        builder = builder
+            .with_skip_signature(true)
+            .with_credentials(Arc::new(object_store::StaticCredentialProvider::new(none)));
     } else if let Some(json) = section.get("service_account_credentials") {
         serde_json::from_str::<serde_json::Value>(json)
             .map_err(|_| bad(section, "service_account_credentials", "is not valid JSON"))?;
