@@ -31,6 +31,9 @@ pub struct ObjectBackend {
     write_attributes: Attributes,
     /// GCS only: writes go through the JSON API (see [`super::gcs`]).
     gcs_writer: Option<GcsWriter>,
+    /// The server answered a ranged GET with the whole object (rclone's `serve s3` does):
+    /// reads stream from the start instead.
+    ranges_ignored: std::sync::atomic::AtomicBool,
 }
 
 impl std::fmt::Debug for ObjectBackend {
@@ -57,7 +60,57 @@ impl ObjectBackend {
             capabilities,
             write_attributes,
             gcs_writer,
+            ranges_ignored: std::sync::atomic::AtomicBool::new(false),
         }
+    }
+
+    /// Reads `range` from a server that ignores `Range`: one GET of the object, streamed,
+    /// skipping to the range. Correct, but each chunk costs the bytes before it too.
+    async fn get_range_streaming(
+        &self,
+        key: &str,
+        range: Range<u64>,
+        etag: Option<&str>,
+    ) -> Result<Bytes> {
+        use futures::StreamExt;
+        let options = GetOptions {
+            if_match: etag.map(str::to_owned),
+            ..Default::default()
+        };
+        let result = self
+            .store
+            .get_opts(&self.path(key)?, options)
+            .await
+            .map_err(|e| self.err("get", key, &e))?;
+        let mut stream = result.into_stream();
+        let mut out = bytes::BytesMut::with_capacity((range.end - range.start) as usize);
+        let mut pos = 0u64;
+        while let Some(chunk) = stream.next().await {
+            let chunk = chunk.map_err(|e| self.err("get", key, &e))?;
+            let (start, end) = (pos, pos + chunk.len() as u64);
+            pos = end;
+            if end <= range.start {
+                continue;
+            }
+            let from = range.start.saturating_sub(start) as usize;
+            let to = (range.end.min(end) - start) as usize;
+            out.extend_from_slice(&chunk[from..to]);
+            if pos >= range.end {
+                break;
+            }
+        }
+        if out.len() as u64 != range.end - range.start {
+            return Err(Error::Storage {
+                context: format!("{} get {key:?}", self.name),
+                message: format!(
+                    "body truncated: {} of {} bytes",
+                    out.len(),
+                    range.end - range.start
+                ),
+                retryable: true,
+            });
+        }
+        Ok(out.freeze())
     }
 
     fn path(&self, key: &str) -> Result<Path> {
@@ -143,17 +196,27 @@ impl super::Backend for ObjectBackend {
     }
 
     async fn get_range(&self, key: &str, range: Range<u64>, etag: Option<&str>) -> Result<Bytes> {
+        use std::sync::atomic::Ordering;
+        if self.ranges_ignored.load(Ordering::Relaxed) {
+            return self.get_range_streaming(key, range, etag).await;
+        }
         let want = range.end - range.start;
         let options = GetOptions {
             range: Some(GetRange::Bounded(range.clone())),
             if_match: etag.map(str::to_owned),
             ..Default::default()
         };
-        let result = self
-            .store
-            .get_opts(&self.path(key)?, options)
-            .await
-            .map_err(|e| self.err("get", key, &e))?;
+        let result = match self.store.get_opts(&self.path(key)?, options).await {
+            Ok(r) => r,
+            // object_store refuses a 200 to a ranged request; its error type is private.
+            Err(e) if e.to_string().contains("non-partial response") => {
+                if !self.ranges_ignored.swap(true, Ordering::Relaxed) {
+                    tracing::warn!(store = %self.name, "the server ignores Range headers: reading objects from their start (slow for large files)");
+                }
+                return self.get_range_streaming(key, range, etag).await;
+            }
+            Err(e) => return Err(self.err("get", key, &e)),
+        };
         if result.range != range {
             return Err(Error::Storage {
                 context: format!("{} get {key:?}", self.name),
