@@ -128,6 +128,9 @@ struct Run<'a> {
     throttle: Option<Throttle>,
     /// Uploads begun and not yet finished, to abort on cancel.
     active: Mutex<HashMap<String, String>>,
+    /// Sizes of what the destination held when the run started (one listing instead of a
+    /// request per file).
+    existing: HashMap<String, u64>,
     /// Keys whose upload from an earlier run this run took over (continued or replaced).
     settled: Mutex<std::collections::HashSet<String>>,
     summary: Mutex<Summary>,
@@ -190,8 +193,17 @@ impl<'a> Transfer<'a> {
             .max_in_flight
             .div_ceil(1024)
             .clamp(1, u32::MAX as u64 >> 1);
+        let existing = self
+            .options
+            .retry
+            .run("list", || self.dst.backend.list(&self.dst.root))
+            .await?
+            .into_iter()
+            .map(|o| (o.key, o.size))
+            .collect();
         let run = Run {
             t: self,
+            existing,
             journal: Journal::open(&self.journal_path())?,
             budget: Semaphore::new(max as usize),
             throttle: self.options.bwlimit.map(Throttle::new),
