@@ -8,6 +8,7 @@
 //! Cloud stores are [`object::ObjectBackend`] over the `object_store` crate (GCS writes go
 //! through [`gcs`], see there why); local directories are [`local::LocalBackend`].
 
+pub mod azure;
 pub mod fault;
 pub mod gcs;
 pub mod local;

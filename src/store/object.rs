@@ -17,6 +17,7 @@ use object_store::{
     PutMultipartOptions, PutOptions, PutPayload,
 };
 
+use super::azure::AzureCommitter;
 use super::gcs::GcsWriter;
 use super::{Capabilities, ObjectInfo, SHA256_METADATA, Stat};
 use crate::{Error, Result};
@@ -31,6 +32,8 @@ pub struct ObjectBackend {
     write_attributes: Attributes,
     /// GCS only: writes go through the JSON API (see [`super::gcs`]).
     gcs_writer: Option<GcsWriter>,
+    /// Azure only: chunked uploads are committed with their metadata (see [`super::azure`]).
+    azure_committer: Option<AzureCommitter>,
     /// The server answered a ranged GET with the whole object (rclone's `serve s3` does):
     /// reads stream from the start instead.
     ranges_ignored: std::sync::atomic::AtomicBool,
@@ -60,8 +63,15 @@ impl ObjectBackend {
             capabilities,
             write_attributes,
             gcs_writer,
+            azure_committer: None,
             ranges_ignored: std::sync::atomic::AtomicBool::new(false),
         }
+    }
+
+    /// Commits Azure uploads through `committer`, so they carry their SHA-256.
+    pub fn with_azure_committer(mut self, committer: AzureCommitter) -> Self {
+        self.azure_committer = Some(committer);
+        self
     }
 
     /// Reads `range` from a server that ignores `Range`: one GET of the object, streamed,
@@ -259,6 +269,11 @@ impl super::Backend for ObjectBackend {
                 .create_session(key, size, sha256, &self.write_attributes)
                 .await;
         }
+        // Azure takes the metadata at the commit, and an upload id that is the SHA-256, so
+        // that the commit (maybe in a later process) knows it.
+        if self.azure_committer.is_some() {
+            return Ok(sha256.to_owned());
+        }
         let options = PutMultipartOptions {
             attributes: self.attributes(sha256),
             ..Default::default()
@@ -296,6 +311,11 @@ impl super::Backend for ObjectBackend {
     async fn complete_upload(&self, key: &str, upload: &str, parts: Vec<String>) -> Result<()> {
         if let Some(gcs) = &self.gcs_writer {
             return gcs.finish_session(key, upload).await;
+        }
+        if let Some(azure) = &self.azure_committer {
+            return azure
+                .commit(key, &parts, upload, &self.write_attributes)
+                .await;
         }
         let parts = parts
             .into_iter()

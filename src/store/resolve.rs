@@ -11,6 +11,7 @@ use object_store::azure::{AzureConfigKey, MicrosoftAzureBuilder};
 use object_store::gcp::GoogleCloudStorageBuilder;
 use object_store::{Attribute, AttributeValue, Attributes, ClientOptions};
 
+use super::azure::AzureCommitter;
 use super::gcs::GcsWriter;
 use super::local::LocalBackend;
 use super::object::ObjectBackend;
@@ -327,6 +328,17 @@ fn azure(section: &Section, container: &str, retry: &RetryPolicy) -> Result<Obje
     } else if section.bool("use_emulator", false)? {
         endpoint = std::env::var("AZURITE_BLOB_STORAGE_URL").ok();
     }
+    let account = section
+        .get("account")
+        .map(str::to_owned)
+        .or_else(|| {
+            let url = url::Url::parse(section.get("sas_url")?).ok()?;
+            Some(url.host_str()?.split('.').next()?.to_owned())
+        })
+        .unwrap_or_else(|| "devstoreaccount1".to_owned());
+    let base_url = endpoint
+        .clone()
+        .unwrap_or_else(|| format!("https://{account}.blob.core.windows.net"));
     let store = builder
         .with_retry(retry.object_store_config())
         .with_client_options(client_options(endpoint.as_deref(), retry))
@@ -347,13 +359,21 @@ fn azure(section: &Section, container: &str, retry: &RetryPolicy) -> Result<Obje
         stores_sha256: true,
         local: false,
     };
+    let committer = AzureCommitter::new(
+        &base_url,
+        &account,
+        container,
+        store.credentials().clone(),
+        retry.request_timeout,
+    )?;
     Ok(ObjectBackend::new(
         format!("{}:{container}", section.name),
         Arc::new(store),
         capabilities,
         storage_class(section, "access_tier"),
         None,
-    ))
+    )
+    .with_azure_committer(committer))
 }
 
 const GCS_OPTIONS: &[&str] = &[
