@@ -117,7 +117,7 @@ impl BackupDir {
             if occupied(&self.path(&id)) {
                 continue;
             }
-            let scratch = self.root.join(format!(".creating-{id}"));
+            let scratch = self.root.join(format!(".creating-{}", id.scratch_name()));
             match fs::create_dir(&scratch) {
                 Ok(()) => return Ok((id, scratch)),
                 Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,

@@ -130,7 +130,8 @@ impl BackupDir {
     /// The scratch directory a download of `id` fills before [`Self::publish_download`].
     /// Its name is stable, so an interrupted download resumes into it.
     pub fn scratch_dir(&self, id: &BackupId) -> PathBuf {
-        self.root.join(format!(".downloading-{id}"))
+        self.root
+            .join(format!(".downloading-{}", id.scratch_name()))
     }
 
     /// Refuses a backup directory inside the data directory: backups would be backed up
@@ -206,7 +207,7 @@ impl BackupDir {
         if !Self::is_backup(&dir) {
             return Err(BackupError::NotFound(id.to_string()));
         }
-        let trash = self.root.join(format!(".deleting-{id}"));
+        let trash = self.root.join(format!(".deleting-{}", id.scratch_name()));
         // Left over by an earlier delete of the same id that was interrupted.
         tree::remove_scratch(&trash);
         fs::rename(&dir, &trash).map_err(|e| match e.kind() {

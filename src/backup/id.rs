@@ -89,6 +89,19 @@ impl BackupId {
         BackupId(base + &suffix)
     }
 
+    /// A name for scratch directories of this backup (`.creating-<name>`, ...): the id
+    /// itself while it is short, else its start and a digest of the whole, so that a prefix
+    /// and the name stay within a file name's 255 bytes and distinct ids stay distinct.
+    pub fn scratch_name(&self) -> String {
+        const KEEP: usize = 160;
+        if self.0.len() <= KEEP {
+            return self.0.clone();
+        }
+        use sha2::Digest;
+        let digest = hex::encode(sha2::Sha256::digest(self.0.as_bytes()));
+        format!("{}~{}", &self.0[..KEEP - 25], &digest[..24])
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }

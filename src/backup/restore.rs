@@ -78,7 +78,7 @@ impl BackupDir {
                 )
             })?
             .to_owned();
-        let scratch = parent.join(format!(".{name}.restoring-{id}"));
+        let scratch = parent.join(format!(".{name}.restoring-{}", id.scratch_name()));
         let scratch_lock = claim_scratch(&scratch)?;
 
         let result = check_tree(&source, &manifest, |entry| {

@@ -218,9 +218,11 @@ impl<'a> Transfer<'a> {
             .map(move |f| async move { run_ref.transfer(&f).await })
             .buffer_unordered(self.options.transfers.max(1))
             .try_collect::<Vec<()>>();
+        // Cancellation wins when both are ready (a job resumed after it was aborted).
         let outcome = tokio::select! {
-            r = work => r,
+            biased;
             () = self.cancel.cancelled() => Err(Error::Cancelled),
+            r = work => r,
         };
         match outcome {
             Ok(_) => {

@@ -46,6 +46,8 @@ struct Inner {
     jobs: Mutex<HashMap<String, Job>>,
     next_id: Mutex<u64>,
     tracker: TaskTracker,
+    /// Server shutdown: jobs stop where they are, as in a crash, and resume at the next start.
+    stopping: CancellationToken,
 }
 
 /// The jobs of one server. Cheap to clone.
@@ -99,6 +101,7 @@ impl JobManager {
                 jobs: Mutex::new(HashMap::new()),
                 next_id: Mutex::new(max_id + 1),
                 tracker: TaskTracker::new(),
+                stopping: CancellationToken::new(),
             }),
         };
         let cutoff = chrono::Utc::now() - chrono::Duration::from_std(RETENTION).unwrap_or_default();
@@ -195,6 +198,12 @@ impl JobManager {
                     ),
                 ));
             }
+            Direction::Download if self.downloading(backup_id) => {
+                return Err(JobError::new(
+                    ErrorNum::HotBackupConflict,
+                    format!("backup {backup_id} is being downloaded already"),
+                ));
+            }
             _ => {}
         }
         record.id = {
@@ -212,6 +221,15 @@ impl JobManager {
         Ok(id)
     }
 
+    /// Whether a download of `backup_id` is running (two would share one staging directory).
+    fn downloading(&self, backup_id: &str) -> bool {
+        self.jobs().values().any(|j| {
+            j.record.direction == Direction::Download
+                && j.record.backup_id == backup_id
+                && !j.record.state.is_finished()
+        })
+    }
+
     /// Runs job `id` in the background.
     fn spawn(&self, id: &str) {
         let this = self.clone();
@@ -225,14 +243,27 @@ impl JobManager {
             let Some(job) = jobs.get(id) else { return };
             (job.record.clone(), job.stats.clone(), job.cancel.clone())
         };
-        let outcome = match self.prepare(&record) {
-            Ok(mut transfer) => {
-                transfer.stats = stats.clone();
-                transfer.cancel = cancel;
-                self.update(id, |r| r.state = JobState::Started);
-                transfer.run(record.direction).await
+        // Aborted before a crash or restart: run the abort (server-side cleanup) to its end.
+        if record.cancelled {
+            cancel.cancel();
+        }
+        let work = async {
+            match self.prepare(&record) {
+                Ok(mut transfer) => {
+                    transfer.stats = stats.clone();
+                    transfer.cancel = cancel;
+                    self.update(id, |r| r.state = JobState::Started);
+                    transfer.run(record.direction).await
+                }
+                Err(e) => Err(e),
             }
-            Err(e) => Err(e),
+        };
+        let outcome = tokio::select! {
+            outcome = work => outcome,
+            () = self.inner.stopping.cancelled() => {
+                tracing::info!(job = %id, "server stopping: the job resumes at the next start");
+                return;
+            }
         };
         let snapshot = stats.snapshot();
         self.update(id, |r| {
@@ -305,6 +336,7 @@ impl JobManager {
     /// Stops taking work and waits until running jobs have stopped (they resume at the next
     /// start). Used at shutdown.
     pub async fn shutdown(&self) {
+        self.inner.stopping.cancel();
         self.inner.tracker.close();
         self.inner.tracker.wait().await;
     }

@@ -255,6 +255,10 @@ impl BackupTransfer {
         let known = self.repository_content().await?;
         let local = Location::local(self.backups.path(&self.id));
         let summary = self.copy(&local, &self.remote(), known, files, num).await?;
+        if self.cancel.is_cancelled() {
+            // Aborted after the data went: without META the remote backup stays incomplete.
+            return Err(JobError::from_engine(Error::Cancelled, num));
+        }
         self.put_small(MANIFEST_FILE, manifest.to_text().into_bytes(), num)
             .await?;
         let meta_bytes = meta.to_bytes().map_err(|e| JobError::from_backup(e, num))?;
@@ -262,7 +266,26 @@ impl BackupTransfer {
         Ok(summary)
     }
 
+    /// Downloads; a failed or aborted download removes its staged files (a crash keeps them,
+    /// for the resume).
     async fn download(&self) -> Result<Summary, JobError> {
+        let result = self.download_staged().await;
+        if result.is_err() {
+            let scratch = self.backups.scratch_dir(&self.id);
+            let removed =
+                tokio::task::spawn_blocking(move || match std::fs::remove_dir_all(&scratch) {
+                    Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
+                    _ => Ok(()),
+                })
+                .await;
+            if !matches!(removed, Ok(Ok(()))) {
+                tracing::warn!(backup = %self.id, "could not remove the staged files of a failed download");
+            }
+        }
+        result
+    }
+
+    async fn download_staged(&self) -> Result<Summary, JobError> {
         let num = ErrorNum::FailedToDownload;
         let remote = self.remote();
         let meta_bytes = self

@@ -36,6 +36,22 @@ pub fn is_staged(name: &str) -> bool {
     name.starts_with('.') && name.ends_with(STAGED_SUFFIX)
 }
 
+/// The part of a staged file's name taken from its target's name: the name while short,
+/// else its start and a digest, so the staged name fits in 255 bytes like the target's.
+fn staged_stem(name: &str) -> String {
+    const KEEP: usize = 200;
+    if name.len() <= KEEP {
+        return name.to_owned();
+    }
+    use sha2::Digest;
+    let mut cut = KEEP - 25;
+    while !name.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    let digest = hex::encode(sha2::Sha256::digest(name.as_bytes()));
+    format!("{}~{}", &name[..cut], &digest[..24])
+}
+
 /// Runs blocking file work off the async threads.
 async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
     tokio::task::spawn_blocking(f)
@@ -85,7 +101,7 @@ impl LocalBackend {
             .filter(char::is_ascii_alphanumeric)
             .take(16)
             .collect();
-        Ok(target.with_file_name(format!(".{name}.{tag}{STAGED_SUFFIX}")))
+        Ok(target.with_file_name(format!(".{}.{tag}{STAGED_SUFFIX}", staged_stem(name))))
     }
 
     /// The staged file of an upload id, which must be a staged name of `key`'s file.
@@ -95,7 +111,7 @@ impl LocalBackend {
             .file_name()
             .and_then(|n| n.to_str())
             .unwrap_or_default();
-        let valid = upload.starts_with(&format!(".{name}."))
+        let valid = upload.starts_with(&format!(".{}.", staged_stem(name)))
             && upload.ends_with(STAGED_SUFFIX)
             && !upload.contains('/');
         if !valid {

@@ -1,0 +1,20 @@
+//! `ferry serve` end to end: the real binary on a free port, driven over HTTP the way
+//! ArangoDB's clients drive ArangoDB (behaviour spec `hot-backup-behaviour.md`).
+//!
+//! The S3 cases need the storage servers that `backends/run` starts (moto, s3s-fs) and fail
+//! loudly without their settings.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod check;
+mod create_list;
+mod harness;
+mod jobs;
+mod restore_delete;
+mod routing;
+mod s3;
+mod secrets;
+mod slow;
+mod throttle;
+mod transfer;
