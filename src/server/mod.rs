@@ -137,8 +137,15 @@ async fn backup_endpoint(
     let bytes = match axum::body::to_bytes(request.into_body(), MAX_BODY).await {
         Ok(b) => b,
         Err(_) => {
-            return ApiError::bad_parameter(format!("request body larger than {MAX_BODY} bytes"))
-                .into_response();
+            // The rest of the body is not read: the connection cannot be reused.
+            let mut response =
+                ApiError::bad_parameter(format!("request body larger than {MAX_BODY} bytes"))
+                    .into_response();
+            response.headers_mut().insert(
+                axum::http::header::CONNECTION,
+                axum::http::HeaderValue::from_static("close"),
+            );
+            return response;
         }
     };
     let body = match Body::parse(&bytes) {
