@@ -101,17 +101,14 @@ impl Run<'_> {
         if self.t.cancel.is_cancelled() {
             return Err(Error::Cancelled);
         }
-        let src_stat = if self.src().capabilities().local {
-            None
-        } else {
-            Some(
-                self.stat(self.src(), &f.key)
-                    .await?
-                    .ok_or_else(|| Error::NotFound(self.src().key(&f.key)))?,
-            )
-        };
-        let etag = src_stat.as_ref().and_then(|s| s.etag.clone());
-        let size = src_stat.as_ref().map_or(f.size, |s| s.size);
+        // The version seen now (ETag; mtime and size for local files): every read of this
+        // file insists on it, so a file changed mid-transfer fails instead of mixing.
+        let src_stat = self
+            .stat(self.src(), &f.key)
+            .await?
+            .ok_or_else(|| Error::NotFound(self.src().key(&f.key)))?;
+        let etag = src_stat.etag.clone();
+        let size = src_stat.size;
         if size != f.size {
             return Err(Error::Other(format!(
                 "{}: size changed from {} to {size} bytes while transferring",
@@ -120,10 +117,10 @@ impl Run<'_> {
             )));
         }
         // The SHA-256 the data must have: from the manifest, the source's metadata, or read.
-        let expected = f
-            .sha256
-            .clone()
-            .or_else(|| src_stat.as_ref().and_then(|s| s.sha256.clone()));
+        let expected = f.sha256.clone().or(src_stat.sha256);
+        // A SHA-256 read from this very version needs no second pass while sending; one
+        // from a manifest or metadata is checked against the bytes sent.
+        let verify_in_order = expected.is_some();
         let (sha256, small_data) = match expected {
             Some(sha) => (sha, None),
             None if size <= self.cutoff() => {
@@ -164,7 +161,8 @@ impl Run<'_> {
                 .await?;
             FileAction::Copied
         } else {
-            self.put_chunked(f, size, &sha256, etag.as_deref()).await?;
+            self.put_chunked(f, size, &sha256, etag.as_deref(), verify_in_order)
+                .await?;
             FileAction::Copied
         };
         if action != FileAction::Copied {
@@ -333,14 +331,19 @@ impl Run<'_> {
         size: u64,
         sha256: &str,
         etag: Option<&str>,
+        verify: bool,
     ) -> Result<()> {
         let resumable = self.journal.open_uploads().contains_key(&f.key);
-        match self.put_chunked_once(f, size, sha256, etag, true).await {
+        match self
+            .put_chunked_once(f, size, sha256, etag, verify, true)
+            .await
+        {
             // The upload an earlier run left is gone (expired, cleaned up): start the file afresh.
             Err(e) if resumable && e.is_not_found() => {
                 tracing::info!(key = %f.key, error = %e, "earlier upload is gone; starting the file again");
                 self.journal.end(&f.key)?;
-                self.put_chunked_once(f, size, sha256, etag, false).await
+                self.put_chunked_once(f, size, sha256, etag, verify, false)
+                    .await
             }
             other => other,
         }
@@ -352,6 +355,7 @@ impl Run<'_> {
         size: u64,
         sha256: &str,
         etag: Option<&str>,
+        verify: bool,
         resume: bool,
     ) -> Result<()> {
         let caps = self.dst().capabilities();
@@ -390,6 +394,9 @@ impl Run<'_> {
                     let len = range.end - range.start;
                     let permit = self.reserve(len).await?;
                     if let Some(part) = open.parts.get(&index) {
+                        if !verify {
+                            return Ok::<_, Error>((part.clone(), Bytes::new(), permit));
+                        }
                         let staged = self
                             .dst()
                             .backend
@@ -428,14 +435,14 @@ impl Run<'_> {
                 (Hasher::new(), Vec::new()),
                 |(h, mut ids), (part, data, permit)| async move {
                     ids.push(part);
-                    let h = h.update(data).await?;
+                    let h = if verify { h.update(data).await? } else { h };
                     drop(permit);
                     Ok((h, ids))
                 },
             )
             .await?;
         let actual = hasher.finish();
-        if actual != sha256 {
+        if verify && actual != sha256 {
             // Never publish: drop the upload, forget it, and report.
             self.dst()
                 .backend

@@ -139,6 +139,12 @@ fn publish(staged: &Path, target: &Path) -> Result<()> {
     sync_dir(target.parent().unwrap_or(Path::new("/")))
 }
 
+/// A local file's version: modification time (ns) and size. Any write changes it.
+fn version_tag(m: &fs::Metadata) -> String {
+    use std::os::unix::fs::MetadataExt;
+    format!("{}.{:09}-{}", m.mtime(), m.mtime_nsec(), m.len())
+}
+
 fn read_at(path: &Path, range: Range<u64>) -> Result<Bytes> {
     let file = File::open(path).map_err(|e| Error::io(path, e))?;
     let mut buf = vec![0u8; (range.end - range.start) as usize];
@@ -222,7 +228,7 @@ impl Backend for LocalBackend {
         match fs::metadata(&path) {
             Ok(m) if m.is_file() => Ok(Some(Stat {
                 size: m.len(),
-                etag: None,
+                etag: Some(version_tag(&m)),
                 sha256: None,
             })),
             Ok(_) => Ok(None),
@@ -231,9 +237,24 @@ impl Backend for LocalBackend {
         }
     }
 
-    async fn get_range(&self, key: &str, range: Range<u64>, _etag: Option<&str>) -> Result<Bytes> {
+    async fn get_range(&self, key: &str, range: Range<u64>, etag: Option<&str>) -> Result<Bytes> {
         let path = self.file(key)?;
-        blocking(move || read_at(&path, range)).await
+        let etag = etag.map(str::to_owned);
+        blocking(move || {
+            let data = read_at(&path, range)?;
+            // Checked after the read: a change during it shows in the version too.
+            if let Some(etag) = etag {
+                let now = fs::metadata(&path).map_err(|e| Error::io(&path, e))?;
+                if version_tag(&now) != etag {
+                    return Err(Error::Other(format!(
+                        "{}: the file changed while it was being transferred",
+                        path.display()
+                    )));
+                }
+            }
+            Ok(data)
+        })
+        .await
     }
 
     async fn put(&self, key: &str, data: Bytes, sha256: &str) -> Result<()> {
