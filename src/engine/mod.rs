@@ -62,8 +62,11 @@ impl Default for Options {
     fn default() -> Self {
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         Options {
-            transfers: (cores * 2).clamp(4, 64),
-            chunk_concurrency: 4,
+            // Many small files are bound by request latency, not CPU: keep many in flight.
+            // Memory is bounded by `max_in_flight`, not by this count.
+            transfers: (cores * 32).clamp(64, 256),
+            // Enough for one large file alone to fill the in-flight budget.
+            chunk_concurrency: 8,
             chunk_size: None,
             upload_cutoff: None,
             max_in_flight: 128 << 20,
