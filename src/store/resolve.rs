@@ -129,6 +129,18 @@ fn client_options(endpoint: Option<&str>, retry: &RetryPolicy) -> ClientOptions 
         .with_pool_max_idle_per_host(64)
 }
 
+/// A client that `object_store` refused to build: the section's fault (7008), message
+/// scrubbed of credentials.
+fn build_failed(section: &Section) -> impl FnOnce(object_store::Error) -> Error + '_ {
+    move |e| {
+        Error::BadConfig(format!(
+            "config section {:?}: {}",
+            section.name,
+            crate::secret::scrub(&e.to_string())
+        ))
+    }
+}
+
 fn bad(section: &Section, option: &str, why: impl fmt::Display) -> Error {
     Error::BadConfig(format!(
         "config section {:?}: option {option:?}: {why}",
@@ -251,13 +263,7 @@ fn s3(section: &Section, bucket: &str, retry: &RetryPolicy) -> Result<ObjectBack
         .with_retry(retry.object_store_config())
         .with_client_options(options)
         .build()
-        .map_err(|e| {
-            Error::BadConfig(format!(
-                "config section {:?}: {}",
-                section.name,
-                crate::secret::scrub(&e.to_string())
-            ))
-        })?;
+        .map_err(build_failed(section))?;
     let capabilities = Capabilities {
         parallel_parts: true,
         min_part_size: 5 << 20,
@@ -343,13 +349,7 @@ fn azure(section: &Section, container: &str, retry: &RetryPolicy) -> Result<Obje
         .with_retry(retry.object_store_config())
         .with_client_options(client_options(endpoint.as_deref(), retry))
         .build()
-        .map_err(|e| {
-            Error::BadConfig(format!(
-                "config section {:?}: {}",
-                section.name,
-                crate::secret::scrub(&e.to_string())
-            ))
-        })?;
+        .map_err(build_failed(section))?;
     let capabilities = Capabilities {
         parallel_parts: true,
         min_part_size: 1,
@@ -427,13 +427,7 @@ fn gcs(section: &Section, bucket: &str, retry: &RetryPolicy) -> Result<ObjectBac
         .with_retry(retry.object_store_config())
         .with_client_options(client_options(endpoint, retry))
         .build()
-        .map_err(|e| {
-            Error::BadConfig(format!(
-                "config section {:?}: {}",
-                section.name,
-                crate::secret::scrub(&e.to_string())
-            ))
-        })?;
+        .map_err(build_failed(section))?;
     let credentials = (!anonymous).then(|| store.credentials().clone());
     let writer = GcsWriter::new(base_url, bucket, credentials, retry.request_timeout)?;
     let capabilities = Capabilities {
