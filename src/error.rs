@@ -12,6 +12,9 @@ use std::path::PathBuf;
 #[repr(i64)]
 pub enum ErrorNum {
     Failed = 1,
+    /// Not authorized (ArangoDB's `ERROR_FORBIDDEN`, sent with HTTP 401 when credentials
+    /// are missing or wrong).
+    Forbidden = 11,
     NotImplemented = 9,
     BadParameter = 10,
     FileNotFound = 14,
@@ -43,7 +46,7 @@ impl ErrorNum {
             ErrorNum::LockTimeout => 408,
             ErrorNum::HttpNotFound | ErrorNum::FileNotFound | ErrorNum::NoSuchHotBackup => 404,
             ErrorNum::HttpMethodNotAllowed => 405,
-            ErrorNum::HttpUnauthorized => 401,
+            ErrorNum::HttpUnauthorized | ErrorNum::Forbidden => 401,
             ErrorNum::Failed | ErrorNum::HotBackupInternal => 500,
             ErrorNum::NotImplemented => 501,
             _ => 400,

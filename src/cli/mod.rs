@@ -11,6 +11,7 @@ use ferry::config::{Config, default_config_path, load_file};
 use ferry::engine::{self, Options, Stats, Transfer};
 use ferry::jobs::{BackupTransfer, Direction};
 use ferry::repository::normalise;
+use ferry::server::auth::{Auth, read_secret_file};
 use ferry::server::{ServerConfig, serve as serve_api};
 use ferry::store::{Location, resolve_location};
 use ferry::{Error, Result};
@@ -94,6 +95,12 @@ pub struct ServeArgs {
     /// Files transferred in parallel per job.
     #[arg(long, value_name = "N")]
     pub transfers: Option<usize>,
+    /// Require a JWT signed (HS256) with the secret in this file (ArangoDB's JWT secret).
+    #[arg(long, value_name = "FILE")]
+    pub jwt_secret_file: Option<PathBuf>,
+    /// Require basic auth as `root` with the password in this file.
+    #[arg(long, value_name = "FILE")]
+    pub password_file: Option<PathBuf>,
 }
 
 /// Flags every transfer command takes.
@@ -305,6 +312,18 @@ async fn serve(args: ServeArgs) -> Result<i32> {
             ..CreateOptions::default()
         },
         transfer,
+        auth: Auth {
+            jwt_secret: args
+                .jwt_secret_file
+                .as_deref()
+                .map(read_secret_file)
+                .transpose()?,
+            root_password: args
+                .password_file
+                .as_deref()
+                .map(read_secret_file)
+                .transpose()?,
+        },
     };
     let shutdown = async {
         let mut term =

@@ -98,7 +98,7 @@ impl Run<'_> {
 
     /// Transfers one file, or finds it needs no transfer.
     pub(super) async fn transfer(&self, f: &FileSpec) -> Result<()> {
-        if self.t.cancel.is_cancelled() {
+        if self.stop.is_cancelled() {
             return Err(Error::Cancelled);
         }
         // The version seen now (ETag; mtime and size for local files): every read of this
@@ -391,6 +391,9 @@ impl Run<'_> {
                 let open = &open;
                 let abs = abs.as_str();
                 async move {
+                    if self.stop.is_cancelled() {
+                        return Err(Error::Cancelled);
+                    }
                     let len = range.end - range.start;
                     let permit = self.reserve(len).await?;
                     if let Some(part) = open.parts.get(&index) {

@@ -18,7 +18,7 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Mutex;
 
-use futures::{StreamExt, TryStreamExt};
+use futures::StreamExt;
 use sha2::Digest;
 use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
@@ -131,6 +131,8 @@ struct Run<'a> {
     throttle: Option<Throttle>,
     /// Uploads begun and not yet finished, to abort on cancel.
     active: Mutex<HashMap<String, String>>,
+    /// Fired on cancel or on the first failure: transfers stop at the next chunk.
+    stop: CancellationToken,
     /// Sizes of what the destination held when the run started (one listing instead of a
     /// request per file).
     existing: HashMap<String, u64>,
@@ -205,6 +207,7 @@ impl<'a> Transfer<'a> {
             .map(|o| (o.key, o.size))
             .collect();
         let run = Run {
+            stop: self.cancel.child_token(),
             t: self,
             existing,
             journal: Journal::open(&self.journal_path())?,
@@ -217,10 +220,24 @@ impl<'a> Transfer<'a> {
         let total: u64 = files.iter().map(|f| f.size).sum();
         self.progress.planned(files.len() as u64, total);
         let run_ref = &run;
-        let work = futures::stream::iter(files)
-            .map(move |f| async move { run_ref.transfer(&f).await })
-            .buffer_unordered(self.options.transfers.max(1))
-            .try_collect::<Vec<()>>();
+        // On the first failure the other transfers are told to stop, and the run waits until
+        // every one has ended: no write of this run may land after it returned (a caller
+        // cleans up staged data then).
+        let work = async {
+            let mut transfers = futures::stream::iter(files)
+                .map(move |f| async move { run_ref.transfer(&f).await })
+                .buffer_unordered(self.options.transfers.max(1));
+            let mut first: Option<Error> = None;
+            while let Some(outcome) = transfers.next().await {
+                if let Err(e) = outcome
+                    && first.is_none()
+                {
+                    run_ref.stop.cancel();
+                    first = Some(e);
+                }
+            }
+            first.map_or(Ok(()), Err)
+        };
         // Cancellation wins when both are ready (a job resumed after it was aborted).
         let outcome = tokio::select! {
             biased;

@@ -37,6 +37,16 @@ struct Job {
     cancel: CancellationToken,
 }
 
+impl Job {
+    fn new(record: JobRecord) -> Self {
+        Job {
+            record,
+            stats: Arc::new(Stats::default()),
+            cancel: CancellationToken::new(),
+        }
+    }
+}
+
 #[derive(Debug)]
 struct Inner {
     dir: PathBuf,
@@ -124,12 +134,7 @@ impl JobManager {
     }
 
     fn insert(&self, record: JobRecord) {
-        let job = Job {
-            record,
-            stats: Arc::new(Stats::default()),
-            cancel: CancellationToken::new(),
-        };
-        self.jobs().insert(job.record.id.clone(), job);
+        self.jobs().insert(record.id.clone(), Job::new(record));
     }
 
     fn jobs(&self) -> std::sync::MutexGuard<'_, HashMap<String, Job>> {
@@ -198,36 +203,37 @@ impl JobManager {
                     ),
                 ));
             }
-            Direction::Download if self.downloading(backup_id) => {
+            _ => {}
+        }
+        // Checked and registered under one lock: two requests at once cannot both pass.
+        let id = {
+            let mut jobs = self.jobs();
+            let downloading = jobs.values().any(|j| {
+                j.record.direction == Direction::Download
+                    && j.record.backup_id == backup_id
+                    && !j.record.state.is_finished()
+            });
+            if direction == Direction::Download && downloading {
                 return Err(JobError::new(
                     ErrorNum::HotBackupConflict,
                     format!("backup {backup_id} is being downloaded already"),
                 ));
             }
-            _ => {}
-        }
-        record.id = {
-            let mut next = self.inner.next_id.lock().unwrap_or_else(|p| p.into_inner());
-            let id = *next;
-            *next += 1;
-            id.to_string()
+            record.id = {
+                let mut next = self.inner.next_id.lock().unwrap_or_else(|p| p.into_inner());
+                let id = *next;
+                *next += 1;
+                id.to_string()
+            };
+            if let Err(e) = record.save(&self.inner.dir) {
+                return Err(JobError::new(ErrorNum::Failed, e.to_string()));
+            }
+            let id = record.id.clone();
+            jobs.insert(id.clone(), Job::new(record));
+            id
         };
-        record
-            .save(&self.inner.dir)
-            .map_err(|e| JobError::new(ErrorNum::Failed, e.to_string()))?;
-        let id = record.id.clone();
-        self.insert(record);
         self.spawn(&id);
         Ok(id)
-    }
-
-    /// Whether a download of `backup_id` is running (two would share one staging directory).
-    fn downloading(&self, backup_id: &str) -> bool {
-        self.jobs().values().any(|j| {
-            j.record.direction == Direction::Download
-                && j.record.backup_id == backup_id
-                && !j.record.state.is_finished()
-        })
     }
 
     /// Runs job `id` in the background.

@@ -4,6 +4,7 @@
 //! `GET /_api/version`, `GET /_admin/metrics`. Every answer is one of ArangoDB's envelopes
 //! ([`envelope`]); backup work runs on the blocking pool, transfers as jobs ([`crate::jobs`]).
 
+pub mod auth;
 mod backup;
 pub mod envelope;
 mod metrics;
@@ -37,6 +38,8 @@ pub struct ServerConfig {
     pub state_dir: PathBuf,
     pub create: CreateOptions,
     pub transfer: Options,
+    /// Credentials every request must carry; none configured: open.
+    pub auth: auth::Auth,
 }
 
 /// What every request handler reads.
@@ -83,8 +86,8 @@ impl AppState {
     }
 }
 
-/// The routes, over `state`.
-pub fn router(state: Arc<AppState>) -> Router {
+/// The routes, over `state`, behind `auth`.
+pub fn router(state: Arc<AppState>, auth: auth::Auth) -> Router {
     let api = Router::new()
         .route("/_admin/backup", any(no_operation))
         .route("/_admin/backup/", any(no_operation))
@@ -96,6 +99,10 @@ pub fn router(state: Arc<AppState>) -> Router {
         .merge(api)
         .fallback(not_found)
         .with_state(state)
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::new(auth),
+            auth::require,
+        ))
 }
 
 async fn no_operation(method: Method) -> Response {
@@ -189,7 +196,7 @@ pub async fn serve(
         .map_err(|e| Error::Other(e.to_string()))?;
     tracing::info!(%address, "serving the Hot Backup API");
     eprintln!("ferry: listening on http://{address}");
-    let app = router(state.clone());
+    let app = router(state.clone(), config.auth.clone());
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await

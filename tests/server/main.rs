@@ -7,6 +7,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod auth;
 mod check;
 mod create_list;
 mod harness;
