@@ -289,21 +289,36 @@ fn abort_stops_promptly_and_cleans_up() {
 #[test]
 fn a_file_changed_mid_transfer_fails_instead_of_mixing() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let (src, dst, state) = (dir.path().join("src"), dir.path().join("dst"), dir.path().join("state"));
+    let (src, dst, state) = (
+        dir.path().join("src"),
+        dir.path().join("dst"),
+        dir.path().join("state"),
+    );
     write(&src.join("big"), &bytes(5, 24 << 20));
     let mut child = slow_copy(&state, &src, &dst);
     wait_for_parts(&state, 2);
     // Same size, new bytes in the middle: only the version check can tell.
     {
         use std::os::unix::fs::FileExt;
-        let f = fs::OpenOptions::new().write(true).open(src.join("big")).expect("open");
+        let f = fs::OpenOptions::new()
+            .write(true)
+            .open(src.join("big"))
+            .expect("open");
         f.write_all_at(b"changed", 12 << 20).expect("write");
     }
     let status = child.wait().expect("exits");
     let mut err = String::new();
     use std::io::Read;
-    child.stderr.take().expect("piped").read_to_string(&mut err).ok();
+    child
+        .stderr
+        .take()
+        .expect("piped")
+        .read_to_string(&mut err)
+        .ok();
     assert_eq!(status.code(), Some(1), "{err}");
-    assert!(err.contains("changed while it was being transferred"), "{err}");
+    assert!(
+        err.contains("changed while it was being transferred"),
+        "{err}"
+    );
     assert!(!dst.join("big").exists(), "nothing mixed is published");
 }
