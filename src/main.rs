@@ -2,9 +2,24 @@
 
 mod cli;
 
+/// Pins glibc's mmap threshold at 128 KiB. glibc raises it after every free of a large
+/// block, after which multi-MiB transfer buffers come from per-thread arenas that keep them:
+/// with many blocking-pool threads the process grew far past the engine's in-flight budget
+/// (665 MiB peak copying W1 locally; 148 MiB pinned, and faster). mimalloc did worse (859 MiB).
+fn pin_mmap_threshold() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only sets an allocator tunable; it is called once, before other threads
+    // exist, with a valid option and value.
+    #[allow(unsafe_code)]
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 128 * 1024);
+    }
+}
+
 use clap::Parser;
 
 fn main() {
+    pin_mmap_threshold();
     let cli = cli::Cli::parse();
     tracing_subscriber::fmt()
         .with_env_filter(

@@ -5,6 +5,7 @@ use futures::{StreamExt, TryStreamExt};
 use std::collections::BTreeMap;
 
 use super::Options;
+use super::budget::Budget;
 use super::digest::hash_object;
 use crate::Result;
 use crate::store::Location;
@@ -87,11 +88,12 @@ pub async fn check(src: &Location, dst: &Location, options: &Options) -> Result<
         .differences
         .extend(dst_sizes.into_keys().map(Difference::MissingInSource));
     let retry = &options.retry;
+    let budget = &Budget::new(options.max_in_flight);
     let compared: Vec<Option<Difference>> = futures::stream::iter(to_hash)
         .map(|o| async move {
             let (s, d) = futures::try_join!(
-                hash_object(src, &o.key, o.size, None, retry),
-                hash_object(dst, &o.key, o.size, None, retry)
+                hash_object(src, &o.key, o.size, None, retry, budget),
+                hash_object(dst, &o.key, o.size, None, retry, budget)
             )?;
             Ok::<_, crate::Error>((s != d).then_some(Difference::ContentDiffers {
                 key: o.key,

@@ -8,6 +8,7 @@ use bytes::Bytes;
 use futures::{StreamExt, TryStreamExt};
 use sha2::{Digest, Sha256};
 
+use super::budget::Budget;
 use crate::retry::RetryPolicy;
 use crate::store::Location;
 use crate::{Error, Result};
@@ -53,22 +54,30 @@ pub async fn hash_object(
     size: u64,
     etag: Option<&str>,
     retry: &RetryPolicy,
+    budget: &Budget,
 ) -> Result<String> {
     let abs = location.key(key);
     let chunks = futures::stream::iter(super::file::ranges(size, HASH_READ))
         .map(|(_, range)| {
             let abs = abs.as_str();
             async move {
-                retry
+                let permit = budget.take(range.end - range.start).await?;
+                let data = retry
                     .run("read", || {
                         location.backend.get_range(abs, range.clone(), etag)
                     })
-                    .await
+                    .await?;
+                Ok::<_, Error>((data, permit))
             }
         })
         .buffered(2);
+    // Each buffer keeps its share of the budget until it is hashed.
     let hasher = chunks
-        .try_fold(Hasher::new(), |h, data| h.update(data))
+        .try_fold(Hasher::new(), |h, (data, permit)| async move {
+            let h = h.update(data).await;
+            drop(permit);
+            h
+        })
         .await?;
     Ok(hasher.finish())
 }

@@ -55,20 +55,11 @@ impl Run<'_> {
 
     /// Holds `bytes` of the memory budget (and the bandwidth limit) for as long as the guard lives.
     async fn reserve(&self, bytes: u64) -> Result<tokio::sync::SemaphorePermit<'_>> {
-        let kib = (bytes.div_ceil(1024) as u32).clamp(1, self.budget_max());
-        let permit = self
-            .budget
-            .acquire_many(kib)
-            .await
-            .map_err(|_| Error::Cancelled)?;
+        let permit = self.budget.take(bytes).await?;
         if let Some(throttle) = &self.throttle {
             throttle.take(bytes).await;
         }
         Ok(permit)
-    }
-
-    fn budget_max(&self) -> u32 {
-        (self.t.options.max_in_flight.div_ceil(1024)).clamp(1, u32::MAX as u64 >> 1) as u32
     }
 
     /// Reads a range of the source, with retries, insisting on the version first seen.
@@ -134,6 +125,7 @@ impl Run<'_> {
                     size,
                     etag.as_deref(),
                     &self.t.options.retry,
+                    &self.budget,
                 )
                 .await?,
                 None,
@@ -206,7 +198,15 @@ impl Run<'_> {
         let dst_sha = match stat.sha256 {
             Some(s) => s,
             None if self.dst().capabilities().local => {
-                hash_object(self.dst(), key, size, None, &self.t.options.retry).await?
+                hash_object(
+                    self.dst(),
+                    key,
+                    size,
+                    None,
+                    &self.t.options.retry,
+                    &self.budget,
+                )
+                .await?
             }
             None => return Ok(false),
         };

@@ -7,6 +7,7 @@
 //! publish. Nothing unverified is published; a chunked upload is journalled (see
 //! [`journal`]) so that a killed run resumes where it stopped.
 
+pub mod budget;
 mod check;
 pub mod digest;
 mod file;
@@ -20,7 +21,6 @@ use std::sync::Mutex;
 
 use futures::StreamExt;
 use sha2::Digest;
-use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 
 pub use check::{CheckReport, Difference, check};
@@ -29,6 +29,7 @@ pub use progress::{FileAction, Progress, Snapshot, Stats};
 use crate::retry::RetryPolicy;
 use crate::store::Location;
 use crate::{Error, Result};
+use budget::Budget;
 use journal::Journal;
 use throttle::Throttle;
 
@@ -126,8 +127,7 @@ impl std::fmt::Debug for Transfer<'_> {
 struct Run<'a> {
     t: &'a Transfer<'a>,
     journal: Journal,
-    budget: Semaphore,
-    /// Budget unit: permits are KiB so that the semaphore's u32 covers any buffer size.
+    budget: Budget,
     throttle: Option<Throttle>,
     /// Uploads begun and not yet finished, to abort on cancel.
     active: Mutex<HashMap<String, String>>,
@@ -193,11 +193,6 @@ impl<'a> Transfer<'a> {
     /// upload on the server, removes staged data and the journal, and returns
     /// [`Error::Cancelled`]. On any other failure the journal stays for a resume.
     pub async fn copy_files(&self, files: Vec<FileSpec>) -> Result<Summary> {
-        let max = self
-            .options
-            .max_in_flight
-            .div_ceil(1024)
-            .clamp(1, u32::MAX as u64 >> 1);
         let existing = self
             .options
             .retry
@@ -211,7 +206,7 @@ impl<'a> Transfer<'a> {
             t: self,
             existing,
             journal: Journal::open(&self.journal_path())?,
-            budget: Semaphore::new(max as usize),
+            budget: Budget::new(self.options.max_in_flight),
             throttle: self.options.bwlimit.map(Throttle::new),
             active: Mutex::new(HashMap::new()),
             settled: Mutex::new(Default::default()),
