@@ -180,6 +180,27 @@ fn slow_copy(state: &Path, src: &Path, dst: &Path) -> Child {
         .expect("spawn")
 }
 
+/// Waits (at most 20 s: a hang fails the test) for a spawned copy; its exit code and stderr.
+fn finish(child: &mut Child) -> (Option<i32>, String) {
+    let start = Instant::now();
+    let code = loop {
+        if let Some(s) = child.try_wait().expect("wait") {
+            break s.code();
+        }
+        assert!(start.elapsed() < Duration::from_secs(20), "the copy hangs");
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    let mut err = String::new();
+    use std::io::Read;
+    child
+        .stderr
+        .take()
+        .expect("piped")
+        .read_to_string(&mut err)
+        .ok();
+    (code, err)
+}
+
 /// Parts recorded in the journal so far.
 fn journal_parts(state: &Path) -> usize {
     journals(state)
@@ -263,22 +284,7 @@ fn abort_stops_promptly_and_cleans_up() {
         .status()
         .expect("kill -INT");
     assert!(status.success());
-    let start = Instant::now();
-    let code = loop {
-        if let Some(s) = child.try_wait().expect("wait") {
-            break s.code();
-        }
-        assert!(start.elapsed() < Duration::from_secs(20), "abort hangs");
-        std::thread::sleep(Duration::from_millis(10));
-    };
-    let mut err = String::new();
-    use std::io::Read;
-    child
-        .stderr
-        .take()
-        .expect("piped")
-        .read_to_string(&mut err)
-        .ok();
+    let (code, err) = finish(&mut child);
     assert_eq!(code, Some(130), "{err}");
     assert!(err.contains("cancelled"), "{err}");
     assert!(!dst.join("big").exists());
@@ -306,16 +312,8 @@ fn a_file_changed_mid_transfer_fails_instead_of_mixing() {
             .expect("open");
         f.write_all_at(b"changed", 12 << 20).expect("write");
     }
-    let status = child.wait().expect("exits");
-    let mut err = String::new();
-    use std::io::Read;
-    child
-        .stderr
-        .take()
-        .expect("piped")
-        .read_to_string(&mut err)
-        .ok();
-    assert_eq!(status.code(), Some(1), "{err}");
+    let (code, err) = finish(&mut child);
+    assert_eq!(code, Some(1), "{err}");
     assert!(
         err.contains("changed while it was being transferred"),
         "{err}"
