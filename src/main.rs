@@ -2,24 +2,43 @@
 
 mod cli;
 
-/// Pins glibc's mmap threshold at 128 KiB. glibc raises it after every free of a large
-/// block, after which multi-MiB transfer buffers come from per-thread arenas that keep them:
-/// with many blocking-pool threads the process grew far past the engine's in-flight budget
-/// (665 MiB peak copying W1 locally; 148 MiB pinned, and faster). mimalloc did worse (859 MiB).
-fn pin_mmap_threshold() {
+/// Tunes glibc's allocator for a process whose memory is a few dozen multi-MiB transfer
+/// buffers, freed and allocated again all the time.
+///
+/// - Buffers up to 32 MiB (glibc's maximum) come from the heap, not from a fresh `mmap` each:
+///   a fresh mapping costs a page fault and a zeroed page per 4 KiB, which was a fifth of
+///   Ferry's CPU on downloads (perf: `exc_page_fault`, `clear_page_erms`).
+/// - One arena: glibc's default of 8 per core let every blocking-pool thread keep its own
+///   freed buffers, and the process grew far past the engine's in-flight budget (665 MiB
+///   copying W1 locally; 240 MiB copying W2 with two arenas, 152 MiB with one). Small
+///   allocations mostly come from the per-thread caches and do not take the arena's lock.
+/// - Freed memory is kept up to 256 MiB rather than trimmed and faulted in again.
+///
+/// Measured on W1/W2 (benches/README.md): system CPU down by a third to a half, peak RSS
+/// within 160 MiB.
+fn tune_allocator() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: mallopt only sets an allocator tunable; it is called once, before other threads
-    // exist, with a valid option and value.
-    #[allow(unsafe_code)]
-    unsafe {
-        libc::mallopt(libc::M_MMAP_THRESHOLD, 128 * 1024);
+    {
+        let settings = [
+            (libc::M_ARENA_MAX, 1),
+            (libc::M_MMAP_THRESHOLD, 32 << 20),
+            (libc::M_TRIM_THRESHOLD, 256 << 20),
+        ];
+        for (option, value) in settings {
+            // SAFETY: mallopt only sets an allocator tunable; it is called before other
+            // threads exist, with valid options and values.
+            #[allow(unsafe_code)]
+            unsafe {
+                libc::mallopt(option, value);
+            }
+        }
     }
 }
 
 use clap::Parser;
 
 fn main() {
-    pin_mmap_threshold();
+    tune_allocator();
     let cli = cli::Cli::parse();
     tracing_subscriber::fmt()
         .with_env_filter(
