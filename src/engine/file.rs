@@ -8,7 +8,7 @@ use futures::{StreamExt, TryStreamExt};
 use super::digest::{Hasher, hash_object, sha256_hex};
 use super::journal::OpenUpload;
 use super::progress::FileAction;
-use super::{DEFAULT_CHUNK_SIZE, FileSpec, Run};
+use super::{DEFAULT_CHUNK_SIZE, DEFAULT_UPLOAD_CUTOFF, FileSpec, Run};
 use crate::store::{Capabilities, Location};
 use crate::{Error, Result};
 
@@ -36,21 +36,28 @@ impl Run<'_> {
         self.t.dst
     }
 
-    fn wanted_chunk(&self) -> u64 {
+    /// The chunk size asked for: the options', else the destination's or source's section's.
+    fn chosen_chunk(&self) -> Option<u64> {
         self.t
             .options
             .chunk_size
             .or(self.dst().hints.chunk_size)
             .or(self.src().hints.chunk_size)
-            .unwrap_or(DEFAULT_CHUNK_SIZE)
     }
 
+    fn wanted_chunk(&self) -> u64 {
+        self.chosen_chunk().unwrap_or(DEFAULT_CHUNK_SIZE)
+    }
+
+    /// Files up to this size go in one request. A chunk size chosen by the user also sets
+    /// it, so that any file larger than one chunk goes in chunks.
     fn cutoff(&self) -> u64 {
         self.t
             .options
             .upload_cutoff
             .or(self.dst().hints.upload_cutoff)
-            .unwrap_or_else(|| self.wanted_chunk())
+            .or(self.chosen_chunk())
+            .unwrap_or(DEFAULT_UPLOAD_CUTOFF)
     }
 
     /// Holds `bytes` of the memory budget (and the bandwidth limit) for as long as the guard lives.
@@ -112,11 +119,15 @@ impl Run<'_> {
         // A SHA-256 read from this very version needs no second pass while sending; one
         // from a manifest or metadata is checked against the bytes sent.
         let verify_in_order = expected.is_some();
+        let small = size <= self.cutoff();
         let (sha256, small_data) = match expected {
             Some(sha) => (sha, None),
-            None if size <= self.cutoff() => {
+            // A file sent in one request is read once, under the budget, and the buffer
+            // hashed is the buffer sent.
+            None if small => {
+                let permit = self.budget.take(size).await?;
                 let data = self.read(&f.key, 0..size, etag.as_deref()).await?;
-                (sha256_hex(data.clone()).await?, Some(data))
+                (sha256_hex(data.clone()).await?, Some((data, permit)))
             }
             None => (
                 hash_object(
@@ -148,7 +159,7 @@ impl Run<'_> {
                 .await?;
             self.verify_published(&f.key, size, &sha256).await?;
             FileAction::ServerSideCopied
-        } else if size <= self.cutoff() {
+        } else if small {
             self.put_small(f, size, &sha256, small_data, etag.as_deref())
                 .await?;
             FileAction::Copied
@@ -249,19 +260,24 @@ impl Run<'_> {
         f: &FileSpec,
         size: u64,
         sha256: &str,
-        data: Option<Bytes>,
+        held: Option<(Bytes, tokio::sync::SemaphorePermit<'_>)>,
         etag: Option<&str>,
     ) -> Result<()> {
-        let _permit = self.reserve(size).await?;
-        let data = match data {
-            Some(d) => d,
+        let (data, _permit) = match held {
+            Some((data, permit)) => {
+                if let Some(throttle) = &self.throttle {
+                    throttle.take(size).await;
+                }
+                (data, permit)
+            }
             None => {
+                let permit = self.reserve(size).await?;
                 let d = self.read(&f.key, 0..size, etag).await?;
                 let actual = sha256_hex(d.clone()).await?;
                 if actual != sha256 {
                     return Err(self.integrity(&f.key, sha256, actual));
                 }
-                d
+                (d, permit)
             }
         };
         let abs = self.dst().key(&f.key);
@@ -270,7 +286,7 @@ impl Run<'_> {
             .retry
             .run("put", || self.dst().backend.put(&abs, data.clone(), sha256))
             .await?;
-        // No read-back: the store checked the request's checksum (x-amz-checksum-sha256,
+        // No read-back: the store checked the request's checksum (x-amz-checksum-crc64nvme,
         // Content-MD5), and the data was hashed on its way in.
         self.moved(size);
         self.t.progress.advanced(size);
