@@ -11,6 +11,7 @@ mod auth;
 mod check;
 mod create_list;
 mod harness;
+mod intrusion;
 mod jobs;
 mod restore_delete;
 mod routing;
