@@ -18,5 +18,7 @@ mod common;
 #[allow(dead_code)]
 mod servers;
 
+mod disk_full;
+mod intrusion;
 mod proxy;
 mod wire;
