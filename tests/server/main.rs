@@ -10,6 +10,7 @@ mod common;
 mod auth;
 mod check;
 mod create_list;
+mod disk_full;
 mod harness;
 mod intrusion;
 mod jobs;
