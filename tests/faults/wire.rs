@@ -267,3 +267,41 @@ async fn flipped_bits_on_the_wire_never_reach_the_disk() {
         assert_eq!(local_files_are_correct(&src, &down), 0, "{}", server.name);
     }
 }
+
+/// CompleteMultipartUpload requests (POST with an upload id).
+fn completions(method: &hyper::Method, path_and_query: &str) -> bool {
+    method == hyper::Method::POST && path_and_query.contains("uploadId=")
+}
+
+/// The answer to a CompleteMultipartUpload is lost after the server completed the upload:
+/// the retry finds no such upload any more, and the object is there, whole.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lost_answer_to_a_completed_upload() {
+    for server in servers() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let src = dir.path().join("src");
+        write(&src.join("chunked"), &bytes(5, (5 << 20) + 10));
+        let prefix = random_prefix("complete");
+        let mut plan = Plan::moderate(1, &[Fault::ResetResponse], STALL);
+        plan.rate = 1.0;
+        plan.only = completions;
+        let proxy = FaultProxy::start(&server.endpoint, plan).await;
+        let remote = through(&server, &proxy).location_with(&prefix, &policy());
+        let result = copy(
+            &Location::local(&src),
+            &remote,
+            &options(&dir.path().join("state")),
+        )
+        .await;
+        report(&format!("{} lost completion", server.name), &proxy);
+        assert_eq!(proxy.total_injected(), 1);
+        let direct = server.location(&prefix);
+        assert_eq!(
+            remote_objects_are_correct(&src, &direct).await,
+            1,
+            "{}",
+            server.name
+        );
+        result.unwrap_or_else(|e| panic!("{}: {e}", server.name));
+    }
+}
