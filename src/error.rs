@@ -131,7 +131,7 @@ impl Error {
         if let E::NotFound { path, .. } = err {
             return Error::NotFound(path.clone());
         }
-        let message = err.to_string();
+        let message = with_causes(err);
         // A client error (4xx but 408/429) will fail the same way again. object_store keeps
         // its HTTP error type private, so the status is read from its message.
         let retryable = retryable
@@ -184,6 +184,22 @@ impl Error {
             _ => transfer.unwrap_or(ErrorNum::Failed),
         }
     }
+}
+
+/// The error's message followed by those of its causes that it does not already say: a
+/// timeout or a reset is otherwise only "error sending request".
+fn with_causes(err: &dyn std::error::Error) -> String {
+    let mut message = err.to_string();
+    let mut cause = err.source();
+    while let Some(c) = cause {
+        let text = c.to_string();
+        if !message.contains(&text) {
+            message.push_str(": ");
+            message.push_str(&text);
+        }
+        cause = c.source();
+    }
+    message
 }
 
 /// The HTTP status in an `object_store` error message (`… status code: 403 Forbidden …`).

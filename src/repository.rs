@@ -46,6 +46,14 @@ pub enum RepositoryError {
     LocalNotAbsolute(String),
     #[error("local repository path {path:?} is not under the local path prefix {prefix:?}")]
     OutsidePrefix { path: String, prefix: String },
+    #[error(
+        "local repository path {path:?} leads through a symbolic link to {resolved:?}, which is not under the local path prefix {prefix:?}"
+    )]
+    LinkOutsidePrefix {
+        path: String,
+        resolved: String,
+        prefix: String,
+    },
 }
 
 impl From<RepositoryError> for crate::Error {
@@ -89,6 +97,13 @@ pub fn normalise(
         if !is_under(&path, &prefix) {
             return Err(RepositoryError::OutsidePrefix { path, prefix });
         }
+        if let Some(resolved) = resolves_outside(&path, &prefix) {
+            return Err(RepositoryError::LinkOutsidePrefix {
+                path,
+                resolved: resolved.display().to_string(),
+                prefix,
+            });
+        }
         path
     } else {
         clean
@@ -113,6 +128,23 @@ pub fn clean_path(path: &str) -> String {
         }
     }
     segments.join("/")
+}
+
+/// Where `path` really is, when symbolic links on the way take it out of `prefix` (which
+/// it lies under by name): the deepest existing part of `path`, resolved, must still lie
+/// under the resolved prefix. A path that does not exist yet is created below that part.
+fn resolves_outside(path: &str, prefix: &str) -> Option<std::path::PathBuf> {
+    if prefix == "/" {
+        return None;
+    }
+    let real_prefix = std::fs::canonicalize(prefix).ok()?;
+    let mut at = std::path::Path::new(path);
+    loop {
+        if let Ok(real) = std::fs::canonicalize(at) {
+            return (!real.starts_with(&real_prefix)).then_some(real);
+        }
+        at = at.parent()?;
+    }
 }
 
 /// Whether absolute, clean `path` is `prefix` or below it.

@@ -475,7 +475,8 @@ impl Run<'_> {
                 .remove(&f.key);
             return Err(self.integrity(&f.key, sha256, actual));
         }
-        self.t
+        let completed = self
+            .t
             .options
             .retry
             .run("complete upload", || {
@@ -483,7 +484,23 @@ impl Run<'_> {
                     .backend
                     .complete_upload(&abs, &open.upload, part_ids.clone())
             })
-            .await?;
+            .await;
+        if let Err(e) = completed {
+            // The answer to a completion can be lost after the server completed the upload;
+            // the retry then finds no such upload (S3: 404, s3s-fs: 403). The object is
+            // there, whole, when it has this size and SHA-256.
+            let done = !caps.local
+                && self
+                    .stat(self.dst(), &f.key)
+                    .await
+                    .ok()
+                    .flatten()
+                    .is_some_and(|s| s.size == size && s.sha256.as_deref() == Some(sha256));
+            if !done {
+                return Err(e);
+            }
+            tracing::info!(key = %abs, error = %e, "upload completed although the answer was lost");
+        }
         self.journal.end(&f.key)?;
         self.active
             .lock()

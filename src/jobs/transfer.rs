@@ -342,14 +342,21 @@ impl BackupTransfer {
                 return Err(BackupError::Conflict(format!("backup {id} exists already")));
             }
             let scratch = backups.scratch_dir(&id);
+            // Ferry never makes a link there: one would send the download elsewhere.
+            if std::fs::symlink_metadata(&scratch).is_ok_and(|m| m.file_type().is_symlink()) {
+                tracing::warn!(path = %scratch.display(), "a symbolic link at the scratch place of a download: removed");
+                std::fs::remove_file(&scratch).map_err(BackupError::at(&scratch))?;
+            }
             std::fs::create_dir_all(&scratch).map_err(BackupError::at(&scratch))?;
+            let staged = crate::store::local::LocalBackend::new(&scratch);
             let local = backups.files_by_sha256()?;
             let mut linked = std::collections::HashSet::new();
             for (path, sha) in &wanted {
                 let Some(existing) = local.get(sha) else {
                     continue;
                 };
-                let target = scratch.join(path);
+                // Refuses links in a scratch directory left by an earlier run.
+                let target = staged.file(path)?;
                 if let Some(dir) = target.parent() {
                     std::fs::create_dir_all(dir).map_err(BackupError::at(dir))?;
                 }

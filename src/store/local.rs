@@ -77,6 +77,12 @@ impl LocalBackend {
 
     /// The file for `key`. Keys are relative, `/`-separated, with no `.`, `..` or empty
     /// segments: nothing outside the root can be named.
+    ///
+    /// Nothing below the root may be a symbolic link either: a link can lead anywhere, so
+    /// reading or writing through one could touch files outside the tree (a backup directory
+    /// with a link to `/etc/shadow`, a destination whose subdirectory links to `/etc`). Such
+    /// a key is refused with an error naming the link; listings skip links. The root itself
+    /// may be a link: it is what the user named.
     pub fn file(&self, key: &str) -> Result<PathBuf> {
         let bad = key.is_empty()
             || key.contains('\0')
@@ -85,6 +91,22 @@ impl LocalBackend {
                 .any(|s| s.is_empty() || s == "." || s == "..");
         if bad {
             return Err(Error::BadParameter(format!("invalid file key {key:?}")));
+        }
+        let mut at = self.root.clone();
+        for segment in key.split('/') {
+            at.push(segment);
+            match fs::symlink_metadata(&at) {
+                Ok(m) if m.file_type().is_symlink() => {
+                    return Err(Error::BadParameter(format!(
+                        "{}: a symbolic link; Ferry does not read or write through links below {}",
+                        at.display(),
+                        self.root.display()
+                    )));
+                }
+                Ok(_) => {}
+                // The rest does not exist yet (or cannot be looked at): nothing to follow.
+                Err(_) => break,
+            }
         }
         Ok(self.root.join(key))
     }
@@ -145,8 +167,16 @@ fn version_tag(m: &fs::Metadata) -> String {
     format!("{}.{:09}-{}", m.mtime(), m.mtime_nsec(), m.len())
 }
 
+/// Opens a file, refusing a symbolic link in its last component (see [`LocalBackend::file`]):
+/// a link put in place after the check is not followed either.
+fn open_nofollow(path: &Path, options: &mut OpenOptions) -> std::io::Result<File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    options.custom_flags(libc::O_NOFOLLOW).open(path)
+}
+
 fn read_at(path: &Path, range: Range<u64>) -> Result<Bytes> {
-    let file = File::open(path).map_err(|e| Error::io(path, e))?;
+    let file =
+        open_nofollow(path, OpenOptions::new().read(true)).map_err(|e| Error::io(path, e))?;
     let mut buf = vec![0u8; (range.end - range.start) as usize];
     file.read_exact_at(&mut buf, range.start)
         .map_err(|e| Error::io(path, e))?;
@@ -262,7 +292,11 @@ impl Backend for LocalBackend {
         let staged = self.staged(key, sha256)?;
         blocking(move || {
             ensure_parent(&target)?;
-            let mut file = File::create(&staged).map_err(|e| Error::io(&staged, e))?;
+            let mut file = open_nofollow(
+                &staged,
+                OpenOptions::new().write(true).create(true).truncate(true),
+            )
+            .map_err(|e| Error::io(&staged, e))?;
             file.write_all(&data).map_err(|e| {
                 let _ = fs::remove_file(&staged);
                 Error::io(&staged, e)
@@ -282,12 +316,11 @@ impl Backend for LocalBackend {
             .to_owned();
         blocking(move || {
             ensure_parent(&staged)?;
-            let file = OpenOptions::new()
-                .create(true)
-                .truncate(false)
-                .write(true)
-                .open(&staged)
-                .map_err(|e| Error::io(&staged, e))?;
+            let file = open_nofollow(
+                &staged,
+                OpenOptions::new().create(true).truncate(false).write(true),
+            )
+            .map_err(|e| Error::io(&staged, e))?;
             file.set_len(size).map_err(|e| Error::io(&staged, e))?;
             Ok(id)
         })
@@ -304,9 +337,7 @@ impl Backend for LocalBackend {
     ) -> Result<String> {
         let staged = self.upload_file(key, upload)?;
         blocking(move || {
-            let file = OpenOptions::new()
-                .write(true)
-                .open(&staged)
+            let file = open_nofollow(&staged, OpenOptions::new().write(true))
                 .map_err(|e| Error::io(&staged, e))?;
             file.write_all_at(&data, offset)
                 .and_then(|()| file.sync_data())
@@ -347,6 +378,8 @@ impl Backend for LocalBackend {
         let staged = self.staged(to, "copy")?;
         blocking(move || {
             ensure_parent(&target)?;
+            // fs::copy would write through a link left at the staged name.
+            let _ = fs::remove_file(&staged);
             fs::copy(&source, &staged).map_err(|e| Error::io(&source, e))?;
             publish(&staged, &target)
         })

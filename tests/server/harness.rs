@@ -57,6 +57,9 @@ pub struct Options {
     pub env: Vec<(String, String)>,
     /// Leave the data directory empty instead of filling it with [`fill_sample`].
     pub empty: bool,
+    /// A command the server runs under (`unshare ...`), given the `ferry` binary and its
+    /// arguments after its own; `{backups}` in it stands for the backup directory.
+    pub wrap: Vec<String>,
 }
 
 /// A running (or stopped, between restarts) `ferry serve`.
@@ -137,7 +140,17 @@ impl Server {
             .append(true)
             .open(&self.log)
             .expect("open log");
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_ferry"));
+        let ferry = env!("CARGO_BIN_EXE_ferry");
+        let mut cmd = match self.options.wrap.split_first() {
+            Some((program, args)) => {
+                let mut cmd = Command::new(program);
+                let backups = self.backups.display().to_string();
+                cmd.args(args.iter().map(|a| a.replace("{backups}", &backups)))
+                    .arg(ferry);
+                cmd
+            }
+            None => Command::new(ferry),
+        };
         cmd.arg("serve")
             .arg("--listen")
             .arg(self.addr.to_string())
@@ -190,6 +203,11 @@ impl Server {
             );
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
+    }
+
+    /// The server process's id, while it runs.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
     }
 
     /// `kill -9`, and reap.

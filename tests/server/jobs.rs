@@ -15,7 +15,7 @@ fn number(job: &str) -> u64 {
 }
 
 /// Whatever under `dir` is a download's leftover: the backup itself or a scratch name.
-fn leftovers(dir: &std::path::Path, id: &str) -> Vec<String> {
+pub fn leftovers(dir: &std::path::Path, id: &str) -> Vec<String> {
     names(dir).into_iter().filter(|n| n.contains(id)).collect()
 }
 
@@ -163,10 +163,68 @@ async fn abort_right_after_start_cancels_upload_and_download() {
     assert_eq!(tree_digest(&server.backups.join(&id)), original);
 }
 
+/// Creates a second local backup that shares no file the tests corrupt with the first (a
+/// download would hard-link a shared one instead of fetching it): it must stay untouched.
+pub async fn bystander(server: &Server) {
+    for file in [
+        "engine-rocksdb/MANIFEST-000001",
+        "engine-rocksdb/000002.sst",
+        "SERVER",
+    ] {
+        // A new file: `*.sst` files are hard-linked into backups, never changed in place.
+        let path = server.data.join(file);
+        fs::remove_file(&path).expect("rm");
+        write(&path, b"changed after the first backup");
+    }
+    server.create_id("bystander").await;
+}
+
+/// Downloads backup `id` from `repo`, which holds a corrupted `file`: the job fails with 7006
+/// naming the file, nothing of it is left, and the local backups are as they were.
+pub async fn corrupt_download_fails(
+    server: &Server,
+    id: &str,
+    repo: &str,
+    config: serde_json::Value,
+    file: &str,
+) {
+    let before: Vec<_> = server
+        .ids()
+        .await
+        .into_iter()
+        .map(|b| (tree_digest(&server.backups.join(&b)), b))
+        .collect();
+    let job = server.start_job(Kind::Download, id, repo, config).await;
+    let end = server.wait_job(Kind::Download, &job).await;
+    assert_eq!(job_state(&end), "FAILED", "{end}");
+    assert_eq!(end["DBServers"]["SNGL"]["Error"], 7006, "{end}");
+    let message = end["DBServers"]["SNGL"]["ErrorMessage"]
+        .as_str()
+        .expect("ErrorMessage");
+    assert!(message.contains(file), "the error names no file: {message}");
+    assert!(
+        !server.ids().await.contains(&id.to_owned()),
+        "a failed download is never listed"
+    );
+    assert_eq!(
+        leftovers(&server.backups, id),
+        Vec::<String>::new(),
+        "a failed download leaves no half backup behind"
+    );
+    let after: Vec<_> = server
+        .ids()
+        .await
+        .into_iter()
+        .map(|b| (tree_digest(&server.backups.join(&b)), b))
+        .collect();
+    assert_eq!(after, before, "local backups changed");
+}
+
 #[tokio::test]
 async fn download_of_a_corrupt_remote_backup_fails_and_leaves_nothing() {
     let server = Server::start().await;
     let id = server.create_id("rot").await;
+    bystander(&server).await;
     let repo_dir = server.root.path().join("repo");
     let repo = local_repo(&repo_dir);
     let job = server
@@ -175,27 +233,18 @@ async fn download_of_a_corrupt_remote_backup_fails_and_leaves_nothing() {
     server.wait_completed(Kind::Upload, &job).await;
     server.ok("delete", json!({ "id": id }), 200).await;
 
-    // Same size, one bit flipped: only the checksum can tell.
-    let victim = repo_dir.join(&id).join("engine-rocksdb/MANIFEST-000001");
-    let mut data = fs::read(&victim).expect("read");
-    data[100] ^= 1;
-    fs::write(&victim, &data).expect("corrupt");
-    let job = server
-        .start_job(Kind::Download, &id, &repo, local_config())
-        .await;
-    let end = server.wait_job(Kind::Download, &job).await;
-    assert_eq!(job_state(&end), "FAILED", "{end}");
-    let num = end["DBServers"]["SNGL"]["Error"].as_i64().expect("Error");
-    assert!(num != 0 && num != 7005, "{end}");
-    assert!(
-        server.ids().await.is_empty(),
-        "a failed download is never listed"
-    );
-    assert_eq!(
-        leftovers(&server.backups, &id),
-        Vec::<String>::new(),
-        "a failed download leaves no half backup behind"
-    );
+    let file = "engine-rocksdb/MANIFEST-000001";
+    let victim = repo_dir.join(&id).join(file);
+    let original = fs::read(&victim).expect("read");
+    // Same size, one bit flipped: only the checksum can tell. Then a longer file.
+    let mut flipped = original.clone();
+    flipped[100] ^= 1;
+    let mut longer = original.clone();
+    longer.extend_from_slice(b"tail");
+    for data in [flipped, longer] {
+        fs::write(&victim, &data).expect("corrupt");
+        corrupt_download_fails(&server, &id, &repo, local_config(), file).await;
+    }
 }
 
 #[tokio::test]

@@ -252,3 +252,56 @@ async fn incremental_upload_copies_known_files_server_side() {
     );
     remove_prefix(&s3, &prefix).await;
 }
+
+/// An object of a backup in S3 rewritten behind Ferry's back (same size, other size), its
+/// SHA-256 metadata left as it was: the download fails with 7006 naming the file.
+#[tokio::test]
+async fn download_of_a_corrupt_s3_object_fails_with_7006() {
+    for s3 in [S3::moto(), S3::s3s()] {
+        let server = Server::start().await;
+        let id = server.create_id("rot").await;
+        crate::jobs::bystander(&server).await;
+        let prefix = random_prefix("corrupt");
+        let repo = s3.repository(&prefix);
+        let job = server
+            .start_job(Kind::Upload, &id, &repo, s3.config())
+            .await;
+        server.wait_completed(Kind::Upload, &job).await;
+        server.ok("delete", json!({ "id": id }), 200).await;
+        let location = s3.location(&prefix);
+        for (file, cut) in [("engine-rocksdb/000002.sst", false), ("SERVER", true)] {
+            let key = location.key(&format!("{id}/{file}"));
+            let stat = location
+                .backend
+                .stat(&key)
+                .await
+                .expect("stat")
+                .expect("uploaded");
+            let original = location
+                .backend
+                .get_range(&key, 0..stat.size, None)
+                .await
+                .expect("get");
+            let mut data = original.to_vec();
+            if cut {
+                data.pop();
+            } else {
+                data[7] ^= 0x80;
+            }
+            let claimed = stat.sha256.expect("sha256 metadata");
+            location
+                .backend
+                .put(&key, data.into(), &claimed)
+                .await
+                .expect("rewrite");
+            crate::jobs::corrupt_download_fails(&server, &id, &repo, s3.config(), file).await;
+            // Put it back, so the next case has one corruption only.
+            location
+                .backend
+                .put(&key, original, &claimed)
+                .await
+                .expect("restore");
+        }
+        remove_prefix(&s3, &prefix).await;
+    }
+}
