@@ -169,6 +169,18 @@ impl Error {
         }
     }
 
+    /// Whether the store refused the request for good (a client error such as 403, or an
+    /// operation it does not support): repeating the same request cannot succeed.
+    pub fn is_refused(&self) -> bool {
+        matches!(
+            self,
+            Error::Storage {
+                retryable: false,
+                ..
+            }
+        )
+    }
+
     /// Whether the local disk ran out of space (errorNum 7004).
     pub fn is_no_space(&self) -> bool {
         matches!(self, Error::Io { source, .. } if source.kind() == std::io::ErrorKind::StorageFull)

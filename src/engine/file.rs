@@ -354,9 +354,20 @@ impl Run<'_> {
             .put_chunked_once(f, size, sha256, etag, verify, true)
             .await
         {
-            // The upload an earlier run left is gone (expired, cleaned up): start the file afresh.
-            Err(e) if resumable && e.is_not_found() => {
+            // The upload an earlier run left is gone or no longer taken: expired, cleaned up,
+            // or dropped by a complete request that a kill cut off half-way (s3s-fs then
+            // answers 403, not 404): start the file afresh. A store that really refuses this
+            // write refuses the fresh upload too, and that error is reported.
+            Err(e) if resumable && (e.is_not_found() || e.is_refused()) => {
                 tracing::info!(key = %f.key, error = %e, "earlier upload is gone; starting the file again");
+                if let Some(earlier) = self.journal.open_uploads().get(&f.key) {
+                    let abs = self.dst().key(&f.key);
+                    self.dst()
+                        .backend
+                        .abort_upload(&abs, &earlier.upload)
+                        .await
+                        .ok();
+                }
                 self.journal.end(&f.key)?;
                 self.put_chunked_once(f, size, sha256, etag, verify, false)
                     .await

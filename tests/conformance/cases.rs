@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
+use ferry::engine::journal::{Journal, OpenUpload};
 use ferry::engine::{self, Options, Stats, Transfer};
 use ferry::store::fault::{FaultPlan, FaultyBackend};
 use ferry::store::{Location, SharedBackend};
@@ -263,6 +264,69 @@ pub async fn through_faults(server: &Server) {
     copy(&faulty_remote, &Location::local(&down), &opts)
         .await
         .expect("download through faults");
+    assert_eq!(tree_digest(&src), tree_digest(&down), "{}", server.name);
+}
+
+/// A resume whose journal names an upload the store has dropped since: expired, or (s3s-fs)
+/// dropped by a CompleteMultipartUpload that a kill cut off half-way, after which s3s-fs
+/// answers 403 rather than 404. The file is sent again instead of the copy failing (found by
+/// tests/torture/run).
+pub async fn resume_with_dropped_upload(server: &Server) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let src = dir.path().join("src");
+    let data = bytes(41, (12 << 20) + 7);
+    write(&src.join("big.sst"), &data);
+    let remote = server.location(&random_prefix("dropped"));
+    let (b, key) = (&remote.backend, remote.key("big.sst"));
+    let size = data.len() as u64;
+    let upload = b
+        .create_upload(&key, size, &sha(&data))
+        .await
+        .expect("create");
+    let mut parts = Vec::new();
+    for (i, chunk) in data.chunks(CHUNK).enumerate() {
+        let part = b
+            .put_part(
+                &key,
+                &upload,
+                i as u64,
+                (i * CHUNK) as u64,
+                Bytes::copy_from_slice(chunk),
+            )
+            .await
+            .expect("part");
+        parts.push(part);
+    }
+    b.abort_upload(&key, &upload).await.expect("abort");
+    // The journal of a run killed after its last part, while its complete was under way.
+    let state = dir.path().join("state");
+    let mut opts = options(&state);
+    opts.journal_name = Some("dropped".into());
+    opts.chunk_size = Some(CHUNK as u64);
+    let journal = Journal::open(&state.join("journals/dropped.jsonl")).expect("journal");
+    let open = OpenUpload {
+        size,
+        sha256: sha(&data),
+        chunk: CHUNK as u64,
+        upload,
+        parts: Default::default(),
+    };
+    journal.begin("big.sst", &open).expect("begin");
+    for (i, part) in parts.iter().enumerate() {
+        journal.part("big.sst", i as u64, part).expect("part");
+    }
+    drop(journal);
+    copy(&Location::local(&src), &remote, &opts)
+        .await
+        .unwrap_or_else(|e| panic!("{}: the resume must send the file again: {e}", server.name));
+    let down = dir.path().join("down");
+    copy(
+        &remote,
+        &Location::local(&down),
+        &options(&dir.path().join("s2")),
+    )
+    .await
+    .expect("download");
     assert_eq!(tree_digest(&src), tree_digest(&down), "{}", server.name);
 }
 

@@ -43,6 +43,11 @@ macro_rules! conformance {
                 }
 
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn resume_with_dropped_upload() {
+                    cases::resume_with_dropped_upload(&server()).await;
+                }
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn through_faults() {
                     cases::through_faults(&server()).await;
                 }
