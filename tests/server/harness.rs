@@ -279,6 +279,25 @@ impl Server {
         (code, parse(&text))
     }
 
+    /// POST a raw body on a connection of its own, which the server need not keep open
+    /// after answering (it closes it when it refuses a body it has not read to the end).
+    pub async fn post_alone(&self, path: &str, body: Vec<u8>) -> (u16, Value) {
+        let client = reqwest::Client::builder()
+            .pool_max_idle_per_host(0)
+            .timeout(TIMEOUT)
+            .build()
+            .expect("client");
+        let resp = client
+            .post(self.url(path))
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{path}: no answer (reset or hang): {e}"));
+        let code = resp.status().as_u16();
+        (code, parse(&resp.text().await.expect("response body")))
+    }
+
     /// POST `body` as JSON; the status and the JSON answer.
     pub async fn post(&self, path: &str, body: Value) -> (u16, Value) {
         self.post_raw(path, body.to_string().as_bytes()).await

@@ -8,6 +8,7 @@
 mod common;
 
 mod auth;
+mod bad_input;
 mod check;
 mod create_list;
 mod disk_full;

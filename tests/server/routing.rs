@@ -210,21 +210,8 @@ async fn oversized_body_is_400_not_500_or_a_hang() {
     let server = Server::start().await;
     let label = "a".repeat(2 << 20);
     let body = json!({ "label": label }).to_string().into_bytes();
-    // A connection of its own: the server need not keep it open after refusing the body.
-    let client = reqwest::Client::builder()
-        .pool_max_idle_per_host(0)
-        .timeout(crate::harness::TIMEOUT)
-        .build()
-        .expect("client");
-    let resp = client
-        .post(server.url("/_admin/backup/create"))
-        .header("content-type", "application/json")
-        .body(body)
-        .send()
-        .await
-        .expect("an answer, not a reset or a hang");
-    assert_eq!(resp.status().as_u16(), 400);
-    let answer = parse(&resp.text().await.expect("body"));
+    let (code, answer) = server.post_alone("/_admin/backup/create", body).await;
+    assert_eq!(code, 400, "{answer}");
     assert_eq!(answer["error"], true, "{answer}");
     assert_eq!(answer["code"], 400, "{answer}");
     // Still serving, nothing created.

@@ -1,0 +1,4 @@
+//! Arbitrary request bodies to `POST /_admin/backup/upload`, through the real router.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| ferry_fuzz::http::post("upload", data));
