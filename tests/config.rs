@@ -85,6 +85,19 @@ fn bad_option_values_name_the_option() {
         ),
         (json!({"type": "s3", "chunk_size": "lots"}), "chunk_size"),
         (json!({"type": "s3", "endpoint": "not a url"}), "endpoint"),
+        // Found by fuzzing: object_store panicked signing requests to such an endpoint.
+        (
+            json!({"type": "s3", "endpoint": "http://12/./.0.1:9"}),
+            "endpoint",
+        ),
+        (
+            json!({"type": "s3", "endpoint": "http://u:p@127.0.0.1:9"}),
+            "endpoint",
+        ),
+        (
+            json!({"type": "s3", "endpoint": "ftp://127.0.0.1"}),
+            "endpoint",
+        ),
         (
             json!({"type": "s3", "access_key_id": "x"}),
             "secret_access_key",
