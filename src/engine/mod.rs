@@ -17,7 +17,7 @@ pub mod throttle;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use futures::StreamExt;
 use sha2::Digest;
@@ -29,7 +29,7 @@ pub use progress::{FileAction, Progress, Snapshot, Stats};
 use crate::retry::RetryPolicy;
 use crate::store::Location;
 use crate::{Error, Result};
-use budget::Budget;
+pub use budget::Budget;
 use journal::Journal;
 use throttle::Throttle;
 
@@ -57,6 +57,9 @@ pub struct Options {
     pub upload_cutoff: Option<u64>,
     /// Bytes of file data held in memory at once, over all transfers.
     pub max_in_flight: u64,
+    /// A budget shared with other runs (the server's jobs), so that memory stays bounded
+    /// however many run at once; `None`: this run's own budget of `max_in_flight`.
+    pub shared_budget: Option<Arc<Budget>>,
     /// Bytes per second over all transfers.
     pub bwlimit: Option<u64>,
     pub retry: RetryPolicy,
@@ -78,6 +81,7 @@ impl Default for Options {
             chunk_size: None,
             upload_cutoff: None,
             max_in_flight: 128 << 20,
+            shared_budget: None,
             bwlimit: None,
             retry: RetryPolicy::default(),
             state_dir: journal::default_state_dir(),
@@ -134,7 +138,7 @@ impl std::fmt::Debug for Transfer<'_> {
 struct Run<'a> {
     t: &'a Transfer<'a>,
     journal: Journal,
-    budget: Budget,
+    budget: Arc<Budget>,
     throttle: Option<Throttle>,
     /// Uploads begun and not yet finished, to abort on cancel.
     active: Mutex<HashMap<String, String>>,
@@ -213,7 +217,11 @@ impl<'a> Transfer<'a> {
             t: self,
             existing,
             journal: Journal::open(&self.journal_path())?,
-            budget: Budget::new(self.options.max_in_flight),
+            budget: self
+                .options
+                .shared_budget
+                .clone()
+                .unwrap_or_else(|| Arc::new(Budget::new(self.options.max_in_flight))),
             throttle: self.options.bwlimit.map(Throttle::new),
             active: Mutex::new(HashMap::new()),
             settled: Mutex::new(Default::default()),

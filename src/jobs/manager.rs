@@ -81,6 +81,12 @@ impl JobManager {
         let dir = state_dir.join("jobs");
         std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
         options.state_dir = state_dir;
+        // One in-flight budget for all jobs: eight concurrent uploads hold what one would.
+        if options.shared_budget.is_none() {
+            options.shared_budget = Some(std::sync::Arc::new(crate::engine::Budget::new(
+                options.max_in_flight,
+            )));
+        }
         let mut records = Vec::new();
         let mut max_id = FIRST_ID - 1;
         for entry in std::fs::read_dir(&dir).map_err(|e| Error::io(&dir, e))? {
