@@ -272,6 +272,12 @@ pub async fn through_faults(server: &Server) {
 /// answers 403 rather than 404. The file is sent again instead of the copy failing (found by
 /// tests/torture/run).
 pub async fn resume_with_dropped_upload(server: &Server) {
+    if server.name == "moto" {
+        // moto answers 500 (an HTML page) to completing an aborted upload, where S3 answers
+        // 404 NoSuchUpload. A 5xx must stay a retried, reported failure: taking it for a
+        // dropped upload would throw away a resumable upload at every server hiccup.
+        return;
+    }
     let dir = tempfile::tempdir().expect("tempdir");
     let src = dir.path().join("src");
     let data = bytes(41, (12 << 20) + 7);
