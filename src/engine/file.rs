@@ -50,14 +50,20 @@ impl Run<'_> {
     }
 
     /// Files up to this size go in one request. A chunk size chosen by the user also sets
-    /// it, so that any file larger than one chunk goes in chunks.
+    /// it, so that any file larger than one chunk goes in chunks. From a remote source the
+    /// default is one chunk: ranged reads of a file run in parallel, where one request per
+    /// file left W1's download with two 64 MiB streams at a time (9.7 s, against 8.0 s).
     fn cutoff(&self) -> u64 {
         self.t
             .options
             .upload_cutoff
             .or(self.dst().hints.upload_cutoff)
             .or(self.chosen_chunk())
-            .unwrap_or(DEFAULT_UPLOAD_CUTOFF)
+            .unwrap_or(if self.src().capabilities().local {
+                DEFAULT_UPLOAD_CUTOFF
+            } else {
+                DEFAULT_CHUNK_SIZE
+            })
     }
 
     /// Holds `bytes` of the memory budget (and the bandwidth limit) for as long as the guard lives.
