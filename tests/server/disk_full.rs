@@ -14,10 +14,7 @@ async fn download_job_onto_a_full_disk_is_7004_and_leaves_nothing() {
     write(&source.data.join("big.bin"), &bytes(9, 3 << 20));
     let id = source.create_id("big").await;
     let repo = local_repo(&source.root.path().join("repo"));
-    let job = source
-        .start_job(Kind::Upload, &id, &repo, local_config())
-        .await;
-    source.wait_completed(Kind::Upload, &job).await;
+    source.upload_completed(&id, &repo, local_config()).await;
 
     let root = std::process::Command::new("id")
         .arg("-u")

@@ -393,6 +393,12 @@ impl Server {
     }
 
     /// Polls until the job is finished and asserts that it completed.
+    /// Uploads backup `id` to `repository` and waits until the job has COMPLETED.
+    pub async fn upload_completed(&self, id: &str, repository: &str, config: Value) {
+        let job = self.start_job(Kind::Upload, id, repository, config).await;
+        self.wait_completed(Kind::Upload, &job).await;
+    }
+
     pub async fn wait_completed(&self, kind: Kind, job: &str) -> Value {
         let status = self.wait_job(kind, job).await;
         assert_eq!(

@@ -26,10 +26,7 @@ async fn uploaded(server: &Server, label: &str) -> (String, PathBuf, String) {
     let id = server.create_id(label).await;
     let repo_dir = server.root.path().join("repo");
     let repo = local_repo(&repo_dir);
-    let job = server
-        .start_job(Kind::Upload, &id, &repo, local_config())
-        .await;
-    server.wait_completed(Kind::Upload, &job).await;
+    server.upload_completed(&id, &repo, local_config()).await;
     (id, repo_dir, repo)
 }
 
@@ -243,10 +240,7 @@ async fn the_local_path_prefix_holds_through_links() {
     fs::create_dir_all(allowed.join("real")).expect("mkdir");
     symlink(allowed.join("real"), allowed.join("inside")).expect("symlink");
     let repo = local_repo(&allowed.join("inside/repo"));
-    let job = server
-        .start_job(Kind::Upload, &id, &repo, local_config())
-        .await;
-    server.wait_completed(Kind::Upload, &job).await;
+    server.upload_completed(&id, &repo, local_config()).await;
     assert_eq!(
         tree_digest(&allowed.join("real/repo").join(&id)),
         tree_digest(&server.backups.join(&id))

@@ -128,10 +128,7 @@ async fn abort_right_after_start_cancels_upload_and_download() {
     assert_eq!(server.ids().await, [id.as_str()], "the local backup stays");
 
     // It can be uploaded again, whole.
-    let job = server
-        .start_job(Kind::Upload, &id, &repo, local_config())
-        .await;
-    server.wait_completed(Kind::Upload, &job).await;
+    server.upload_completed(&id, &repo, local_config()).await;
     let original = tree_digest(&server.backups.join(&id));
     assert_eq!(tree_digest(&repo_dir.join(&id)), original);
 
@@ -227,10 +224,7 @@ async fn download_of_a_corrupt_remote_backup_fails_and_leaves_nothing() {
     bystander(&server).await;
     let repo_dir = server.root.path().join("repo");
     let repo = local_repo(&repo_dir);
-    let job = server
-        .start_job(Kind::Upload, &id, &repo, local_config())
-        .await;
-    server.wait_completed(Kind::Upload, &job).await;
+    server.upload_completed(&id, &repo, local_config()).await;
     server.ok("delete", json!({ "id": id }), 200).await;
 
     let file = "engine-rocksdb/MANIFEST-000001";
@@ -253,10 +247,7 @@ async fn a_remote_backup_without_meta_is_never_downloaded() {
     let id = server.create_id("half").await;
     let repo_dir = server.root.path().join("repo");
     let repo = local_repo(&repo_dir);
-    let job = server
-        .start_job(Kind::Upload, &id, &repo, local_config())
-        .await;
-    server.wait_completed(Kind::Upload, &job).await;
+    server.upload_completed(&id, &repo, local_config()).await;
     server.ok("delete", json!({ "id": id }), 200).await;
     fs::remove_file(repo_dir.join(&id).join("META")).expect("rm META");
 

@@ -230,10 +230,7 @@ async fn incremental_upload_copies_known_files_server_side() {
     let prefix = random_prefix("incremental");
     let repo = s3.repository(&prefix);
 
-    let job = server
-        .start_job(Kind::Upload, &first, &repo, config.clone())
-        .await;
-    server.wait_completed(Kind::Upload, &job).await;
+    server.upload_completed(&first, &repo, config.clone()).await;
     assert!(
         proxy.bytes(true) > big as u64,
         "the first upload sends the data"
@@ -263,10 +260,7 @@ async fn download_of_a_corrupt_s3_object_fails_with_7006() {
         crate::jobs::bystander(&server).await;
         let prefix = random_prefix("corrupt");
         let repo = s3.repository(&prefix);
-        let job = server
-            .start_job(Kind::Upload, &id, &repo, s3.config())
-            .await;
-        server.wait_completed(Kind::Upload, &job).await;
+        server.upload_completed(&id, &repo, s3.config()).await;
         server.ok("delete", json!({ "id": id }), 200).await;
         let location = s3.location(&prefix);
         for (file, cut) in [("engine-rocksdb/000002.sst", false), ("SERVER", true)] {

@@ -88,10 +88,7 @@ async fn abort_mid_transfer() {
     assert_eq!(server.ids().await, [id.as_str()]);
 
     // Uploaded whole directly, then a download aborted midway.
-    let job = server
-        .start_job(Kind::Upload, &id, &repo, s3.config())
-        .await;
-    server.wait_completed(Kind::Upload, &job).await;
+    server.upload_completed(&id, &repo, s3.config()).await;
     server.ok("delete", json!({ "id": id }), 200).await;
     let job = server
         .start_job(Kind::Download, &id, &repo, through(&s3, &proxy))
@@ -159,10 +156,7 @@ async fn download_resumes_after_kill_9() {
     let original = tree_digest(&server.backups.join(&id));
     let prefix = random_prefix("crash-down");
     let repo = s3.repository(&prefix);
-    let job = server
-        .start_job(Kind::Upload, &id, &repo, s3.config())
-        .await;
-    server.wait_completed(Kind::Upload, &job).await;
+    server.upload_completed(&id, &repo, s3.config()).await;
     server.ok("delete", json!({ "id": id }), 200).await;
 
     let job = server
@@ -233,10 +227,7 @@ async fn two_downloads_of_one_backup_at_once_never_merge() {
     let original = tree_digest(&server.backups.join(&id));
     let prefix = random_prefix("twice");
     let repo = s3.repository(&prefix);
-    let job = server
-        .start_job(Kind::Upload, &id, &repo, s3.config())
-        .await;
-    server.wait_completed(Kind::Upload, &job).await;
+    server.upload_completed(&id, &repo, s3.config()).await;
     server.ok("delete", json!({ "id": id }), 200).await;
 
     let body = json!({"id": id, "remoteRepository": repo, "config": through(&s3, &proxy)});

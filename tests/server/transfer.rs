@@ -154,10 +154,7 @@ async fn download_links_files_local_backups_already_have() {
     let repo = local_repo(&repo_dir);
     let a = server.create_id("a").await;
     let b = server.create_id("b").await;
-    let job = server
-        .start_job(Kind::Upload, &b, &repo, local_config())
-        .await;
-    server.wait_completed(Kind::Upload, &job).await;
+    server.upload_completed(&b, &repo, local_config()).await;
     let original = tree_digest(&server.backups.join(&b));
     server.ok("delete", json!({ "id": b }), 200).await;
     let job = server
@@ -321,10 +318,7 @@ async fn local_repositories_must_lie_under_the_local_path_prefix() {
     assert!(!root.path().join("other").exists());
     // Under the prefix, `..` applied first (spec §6.2), it works.
     let repo = format!("local:/{}//sub/./x/../repo/", allowed.display());
-    let job = server
-        .start_job(Kind::Upload, &id, &repo, local_config())
-        .await;
-    server.wait_completed(Kind::Upload, &job).await;
+    server.upload_completed(&id, &repo, local_config()).await;
     assert_eq!(names(&allowed), ["sub"]);
     assert_eq!(
         tree_digest(&allowed.join("sub/repo").join(&id)),
@@ -338,10 +332,9 @@ async fn unknown_options_are_ignored_with_a_warning() {
     let id = server.create_id("opt").await;
     let repo_dir = server.root.path().join("repo");
     let config = json!({"local": {"type": "local", "no_such_option_xyz": "1", "copy_links": true}});
-    let job = server
-        .start_job(Kind::Upload, &id, &local_repo(&repo_dir), config)
+    server
+        .upload_completed(&id, &local_repo(&repo_dir), config)
         .await;
-    server.wait_completed(Kind::Upload, &job).await;
     assert_eq!(
         tree_digest(&repo_dir.join(&id)),
         tree_digest(&server.backups.join(&id))
