@@ -11,7 +11,7 @@
 //! round trip byte for byte.
 
 use std::fs::{self, File, OpenOptions};
-use std::io::Write;
+use std::io::{Read, Seek, SeekFrom, Write};
 use std::ops::Range;
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
@@ -175,12 +175,26 @@ fn open_nofollow(path: &Path, options: &mut OpenOptions) -> std::io::Result<File
 }
 
 fn read_at(path: &Path, range: Range<u64>) -> Result<Bytes> {
-    let file =
+    let mut file =
         open_nofollow(path, OpenOptions::new().read(true)).map_err(|e| Error::io(path, e))?;
-    let mut buf = vec![0u8; (range.end - range.start) as usize];
-    file.read_exact_at(&mut buf, range.start)
+    let len = range.end - range.start;
+    let want = usize::try_from(len)
+        .map_err(|_| Error::Other(format!("{}: read of {len} bytes", path.display())))?;
+    // Into the spare room of a (reused) buffer: nothing is zeroed first.
+    let mut buf = super::buffer::take(want);
+    file.seek(SeekFrom::Start(range.start))
+        .and_then(|_| (&file).take(len).read_to_end(&mut buf))
         .map_err(|e| Error::io(path, e))?;
-    Ok(Bytes::from(buf))
+    if buf.len() != want {
+        return Err(Error::io(
+            path,
+            std::io::Error::new(
+                std::io::ErrorKind::UnexpectedEof,
+                format!("{} bytes where {want} were expected", buf.len()),
+            ),
+        ));
+    }
+    Ok(super::buffer::freeze(buf))
 }
 
 fn walk(root: &Path, dir: &Path, out: &mut Vec<ObjectInfo>) -> Result<()> {

@@ -9,6 +9,7 @@
 //! through [`gcs`], see there why); local directories are [`local::LocalBackend`].
 
 pub mod azure;
+mod buffer;
 pub mod fault;
 pub mod gcs;
 pub mod local;
