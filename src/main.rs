@@ -35,10 +35,35 @@ fn tune_allocator() {
     }
 }
 
+/// Raises the soft limit on open files to the hard one (at most 65,536), as Go's runtime and
+/// most servers do: hundreds of files in flight, each with a connection and an open file, and
+/// several server jobs at once, would meet the common soft limit of 1,024 (EMFILE).
+fn raise_open_file_limit() {
+    #[cfg(unix)]
+    {
+        let mut limit = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
+        // SAFETY: getrlimit/setrlimit read and write the plain struct passed by reference.
+        #[allow(unsafe_code)]
+        unsafe {
+            if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) == 0 {
+                let wanted = limit.rlim_max.min(65_536);
+                if limit.rlim_cur < wanted {
+                    limit.rlim_cur = wanted;
+                    libc::setrlimit(libc::RLIMIT_NOFILE, &limit);
+                }
+            }
+        }
+    }
+}
+
 use clap::Parser;
 
 fn main() {
     tune_allocator();
+    raise_open_file_limit();
     let cli = cli::Cli::parse();
     tracing_subscriber::fmt()
         .with_env_filter(
