@@ -342,7 +342,12 @@ impl Run<'_> {
         if let Some(at) = earlier_intent {
             self.abort_strays(key, at, None).await;
         }
-        let at = self.journal.intent(key)?;
+        // A local staged file is found by its path: no intent needed (nor its fsync).
+        let at = if self.dst().capabilities().local {
+            None
+        } else {
+            Some(self.journal.intent(key)?)
+        };
         let attempts = std::sync::atomic::AtomicUsize::new(0);
         let created = self
             .t
@@ -355,7 +360,7 @@ impl Run<'_> {
             .await;
         // A create sent again may follow one that the server carried out but whose answer
         // was lost.
-        if attempts.into_inner() > 1 {
+        if let Some(at) = at.filter(|_| attempts.into_inner() > 1) {
             self.abort_strays(key, at, created.as_deref().ok()).await;
         }
         let upload = created?;
