@@ -67,6 +67,11 @@ macro_rules! conformance {
                     cases::resume_aborts_unjournalled_upload(&server()).await;
                 }
 
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn lost_create_answer_leaves_no_upload() {
+                    cases::lost_create_answer_leaves_no_upload(&server()).await;
+                }
+
                 #[test]
                 fn cleanup_aborts_old_uploads() {
                     cases::cleanup_aborts_old_uploads(&server());
