@@ -65,10 +65,15 @@ fn main() {
     tune_allocator();
     raise_open_file_limit();
     let cli = cli::Cli::parse();
+    // `cleanup` reports everything it did and failed to do itself.
+    let default_level = match cli.command {
+        cli::Command::Cleanup { .. } => "error",
+        _ => "warn",
+    };
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("FERRY_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_level)),
         )
         .with_writer(std::io::stderr)
         .init();

@@ -52,6 +52,23 @@ fn errors_are_one_line_and_nonzero() {
 }
 
 #[test]
+fn cleanup_of_a_store_that_cannot_list_is_a_one_line_error() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = run(ferry(dir.path()).arg("cleanup").arg(dir.path()));
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    assert!(
+        err.starts_with("ferry: error: ") && err.contains("cannot list pending uploads"),
+        "{err}"
+    );
+    assert!(out.stdout.is_empty(), "{}", text(&out));
+
+    let out = run(ferry(dir.path()).args(["cleanup", "/tmp", "--max-age", "a day"]));
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+}
+
+#[test]
 fn awkward_tree_round_trip_and_skip_on_rerun() {
     let dir = tempfile::tempdir().expect("tempdir");
     let (src, dst, state) = (

@@ -42,6 +42,22 @@ pub enum Command {
         #[command(flatten)]
         common: Common,
     },
+    /// Abort pending multipart uploads under REMOTE begun more than --max-age ago (what a
+    /// killed or failed transfer may leave); like `rclone cleanup`. S3 stores only.
+    Cleanup {
+        /// `<section>:<bucket>[/<path>]` of the config.
+        remote: String,
+        /// Abort only uploads begun longer ago than this: 90s, 30m, 24h, 7d, 1h30m (a bare
+        /// number is seconds).
+        #[arg(long, value_name = "DURATION", default_value = "24h", value_parser = parse_duration)]
+        max_age: std::time::Duration,
+        /// Config file (as for `copy`).
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+        /// Retries of a failed request before giving up.
+        #[arg(long, value_name = "N")]
+        retries: Option<usize>,
+    },
     /// Serve the ArangoDB-compatible Hot Backup HTTP API.
     Serve(ServeArgs),
     /// Upload local backup ID to repository REPO (`<section>:<path>`), in the foreground.
@@ -133,6 +149,45 @@ pub struct Common {
     pub state_dir: Option<PathBuf>,
 }
 
+/// A duration such as `90s`, `30m`, `24h`, `7d`, `2w` or `1h30m`; a bare number is seconds.
+fn parse_duration(s: &str) -> std::result::Result<std::time::Duration, String> {
+    let bad = || format!("{s:?} is not a duration such as 30m, 24h or 7d");
+    let s = s.trim();
+    if s.is_empty() {
+        return Err(bad());
+    }
+    if let Ok(secs) = s.parse::<u64>() {
+        return Ok(std::time::Duration::from_secs(secs));
+    }
+    let mut total: u64 = 0;
+    let mut rest = s;
+    while !rest.is_empty() {
+        let digits = rest.find(|c: char| !c.is_ascii_digit()).ok_or_else(bad)?;
+        if digits == 0 {
+            return Err(bad());
+        }
+        let n: u64 = rest[..digits].parse().map_err(|_| bad())?;
+        rest = &rest[digits..];
+        let unit_len = rest
+            .find(|c: char| c.is_ascii_digit())
+            .unwrap_or(rest.len());
+        let unit = match &rest[..unit_len] {
+            "s" => 1,
+            "m" => 60,
+            "h" => 3600,
+            "d" => 86_400,
+            "w" => 7 * 86_400,
+            _ => return Err(bad()),
+        };
+        rest = &rest[unit_len..];
+        total = n
+            .checked_mul(unit)
+            .and_then(|v| total.checked_add(v))
+            .ok_or_else(bad)?;
+    }
+    Ok(std::time::Duration::from_secs(total))
+}
+
 fn parse_size(s: &str) -> std::result::Result<u64, String> {
     ferry::config::parse_size_str(s).ok_or_else(|| format!("{s:?} is not a size such as 16M"))
 }
@@ -206,6 +261,12 @@ pub async fn run(cli: Cli) -> Result<i32> {
     match cli.command {
         Command::Copy { src, dst, common } => copy(&src, &dst, &common).await,
         Command::Check { src, dst, common } => check(&src, &dst, &common).await,
+        Command::Cleanup {
+            remote,
+            max_age,
+            config,
+            retries,
+        } => cleanup(&remote, max_age, config, retries).await,
         Command::Serve(args) => serve(args).await,
         Command::Upload {
             id,
@@ -292,6 +353,55 @@ async fn check(src: &str, dst: &str, common: &Common) -> Result<i32> {
         );
     }
     Ok(if report.is_match() { 0 } else { 1 })
+}
+
+async fn cleanup(
+    remote: &str,
+    max_age: std::time::Duration,
+    config: Option<PathBuf>,
+    retries: Option<usize>,
+) -> Result<i32> {
+    let common = Common {
+        config,
+        transfers: None,
+        chunk_size: None,
+        bwlimit: None,
+        retries,
+        json: false,
+        no_progress: true,
+        state_dir: None,
+    };
+    let options = common.options()?;
+    let location = common.location(remote, &mut None, &options)?;
+    let report = engine::cleanup(&location, max_age, &options.retry).await?;
+    let relative = |key: &str| {
+        key.strip_prefix(location.root.as_str())
+            .map(|k| k.trim_start_matches('/'))
+            .unwrap_or(key)
+            .to_owned()
+    };
+    for u in &report.aborted {
+        let begun = u
+            .initiated
+            .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+            .unwrap_or_default();
+        println!(
+            "aborted {} (upload {}, begun {begun})",
+            relative(&u.key),
+            u.upload
+        );
+    }
+    for (u, e) in &report.failed {
+        eprintln!("ferry: could not abort {}: {e}", relative(&u.key));
+    }
+    eprintln!(
+        "{} pending uploads aborted, {} younger than {}s kept, {} failed",
+        report.aborted.len(),
+        report.kept,
+        max_age.as_secs(),
+        report.failed.len()
+    );
+    Ok(if report.failed.is_empty() { 0 } else { 1 })
 }
 
 async fn serve(args: ServeArgs) -> Result<i32> {
@@ -399,5 +509,31 @@ async fn transfer(
             e.message,
             e.num.code()
         ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_duration;
+    use std::time::Duration;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("24h"), Ok(Duration::from_secs(86_400)));
+        assert_eq!(parse_duration("1h30m"), Ok(Duration::from_secs(5400)));
+        assert_eq!(parse_duration("90"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_duration("0s"), Ok(Duration::ZERO));
+        assert_eq!(parse_duration("2w"), Ok(Duration::from_secs(14 * 86_400)));
+        for bad in [
+            "",
+            "h",
+            "5x",
+            "-1h",
+            "1.5h",
+            "99999999999999999999w",
+            "1h 2m",
+        ] {
+            assert!(parse_duration(bad).is_err(), "{bad:?}");
+        }
     }
 }

@@ -316,10 +316,21 @@ impl Run<'_> {
             .unwrap_or_else(|p| p.into_inner())
             .insert(key.to_owned());
         let earlier = self.journal.open_uploads().get(key).filter(|_| first_take);
+        // An earlier run meant to create an upload of this key: one it created and could not
+        // journal may be pending (see `super::orphans`).
+        let earlier_intent = self
+            .journal
+            .earlier_intents()
+            .get(key)
+            .copied()
+            .filter(|_| first_take);
         if let Some(earlier) = earlier {
             if resume && earlier.size == size && earlier.sha256 == sha256 && earlier.chunk == chunk
             {
                 tracing::info!(key = %abs, parts = earlier.parts.len(), "resuming upload");
+                if let Some(at) = earlier_intent {
+                    self.abort_strays(key, at, Some(&earlier.upload)).await;
+                }
                 return Ok(earlier.clone());
             }
             self.dst()
@@ -328,14 +339,31 @@ impl Run<'_> {
                 .await
                 .ok();
         }
-        let upload = self
+        if let Some(at) = earlier_intent {
+            self.abort_strays(key, at, None).await;
+        }
+        // A local staged file is found by its path: no intent needed (nor its fsync).
+        let at = if self.dst().capabilities().local {
+            None
+        } else {
+            Some(self.journal.intent(key)?)
+        };
+        let attempts = std::sync::atomic::AtomicUsize::new(0);
+        let created = self
             .t
             .options
             .retry
             .run("create upload", || {
+                attempts.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 self.dst().backend.create_upload(&abs, size, sha256)
             })
-            .await?;
+            .await;
+        // A create sent again may follow one that the server carried out but whose answer
+        // was lost.
+        if let Some(at) = at.filter(|_| attempts.into_inner() > 1) {
+            self.abort_strays(key, at, created.as_deref().ok()).await;
+        }
+        let upload = created?;
         let open = OpenUpload {
             size,
             sha256: sha256.to_owned(),

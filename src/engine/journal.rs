@@ -1,11 +1,16 @@
 //! The resume journal: what a transfer has durably done, so a restart continues from there.
 //!
 //! An append-only file of JSON lines, each fsynced before the work it records is relied on:
-//! `begin` (a chunked upload was created: its id, size, SHA-256 and chunk size), `part` (one
-//! part is stored at the destination, with its id) and `end` (the file is published). After a
-//! crash the journal is folded into the uploads still open; their finished parts are not sent
-//! again, so a resume re-sends at most the parts that were in flight. A torn last line (power
-//! loss mid-write) is ignored. The file is removed when the transfer completes or is aborted.
+//! `intent` (a chunked upload is about to be created, and when: written before the request,
+//! so that an upload whose id never reached the journal can still be found), `begin` (a
+//! chunked upload was created: its id, size, SHA-256 and chunk size), `part` (one part is
+//! stored at the destination, with its id) and `end` (the file is published, or its upload
+//! given up). After a crash the journal is folded into the uploads still open and the intents
+//! not ended; finished parts are not sent again, so a resume re-sends at most the parts that
+//! were in flight, and uploads begun after an intent and not the journalled one are aborted
+//! (see `super::orphans`). A torn last line (power loss mid-write) is ignored; a record of a
+//! kind this version does not know is skipped. The file is removed when the transfer
+//! completes or is aborted.
 
 use std::collections::BTreeMap;
 use std::fs::{self, File, OpenOptions};
@@ -20,6 +25,11 @@ use crate::{Error, Result};
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(tag = "op", rename_all = "lowercase")]
 enum Record {
+    Intent {
+        key: String,
+        /// Milliseconds since the Unix epoch, this machine's clock.
+        at: i64,
+    },
     Begin {
         key: String,
         size: u64,
@@ -54,6 +64,10 @@ pub struct Journal {
     path: PathBuf,
     file: Mutex<Option<File>>,
     open: BTreeMap<String, OpenUpload>,
+    /// Intents an earlier run left without an `end`: key → earliest time.
+    earlier_intents: BTreeMap<String, i64>,
+    /// Intents not ended now (earlier ones and this run's): key → earliest time.
+    intents: Mutex<BTreeMap<String, i64>>,
 }
 
 impl Journal {
@@ -75,6 +89,7 @@ impl Journal {
             ))
         })?;
         let mut open: BTreeMap<String, OpenUpload> = BTreeMap::new();
+        let mut intents: BTreeMap<String, i64> = BTreeMap::new();
         match fs::read_to_string(path) {
             Ok(text) => {
                 // A torn last line (power loss mid-append) is cut off, so that the next
@@ -88,6 +103,10 @@ impl Journal {
                         continue;
                     };
                     match record {
+                        Record::Intent { key, at } => {
+                            let earliest = intents.entry(key).or_insert(at);
+                            *earliest = (*earliest).min(at);
+                        }
                         Record::Begin {
                             key,
                             size,
@@ -113,6 +132,7 @@ impl Journal {
                         }
                         Record::End { key } => {
                             open.remove(&key);
+                            intents.remove(&key);
                         }
                     }
                 }
@@ -124,6 +144,8 @@ impl Journal {
             path: path.to_owned(),
             file: Mutex::new(Some(file)),
             open,
+            earlier_intents: intents.clone(),
+            intents: Mutex::new(intents),
         })
     }
 
@@ -136,6 +158,21 @@ impl Journal {
         &self.open
     }
 
+    /// Intents to create an upload that an earlier run left without an `end`: key → time
+    /// (milliseconds since the Unix epoch). The earlier run may have created an upload whose
+    /// id it never journalled.
+    pub fn earlier_intents(&self) -> &BTreeMap<String, i64> {
+        &self.earlier_intents
+    }
+
+    /// Intents not ended yet, an earlier run's and this run's: key → earliest time.
+    pub fn intents(&self) -> BTreeMap<String, i64> {
+        self.intents
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
     fn append(&self, record: &Record) -> Result<()> {
         let mut line = serde_json::to_vec(record).map_err(|e| Error::Other(e.to_string()))?;
         line.push(b'\n');
@@ -146,6 +183,26 @@ impl Journal {
         file.write_all(&line)
             .and_then(|()| file.sync_data())
             .map_err(|e| Error::io(&self.path, e))
+    }
+
+    /// Records, durably, that an upload of `key` is about to be created; returns its time.
+    /// Call it before `create_upload`, and `begin` once the id is known.
+    pub fn intent(&self, key: &str) -> Result<i64> {
+        let at = chrono::Utc::now().timestamp_millis();
+        self.intent_at(key, at)?;
+        Ok(at)
+    }
+
+    /// [`Journal::intent`] with a given time (milliseconds since the Unix epoch).
+    pub fn intent_at(&self, key: &str, at: i64) -> Result<()> {
+        self.append(&Record::Intent {
+            key: key.to_owned(),
+            at,
+        })?;
+        let mut intents = self.intents.lock().unwrap_or_else(|p| p.into_inner());
+        let earliest = intents.entry(key.to_owned()).or_insert(at);
+        *earliest = (*earliest).min(at);
+        Ok(())
     }
 
     pub fn begin(&self, key: &str, upload: &OpenUpload) -> Result<()> {
@@ -169,7 +226,12 @@ impl Journal {
     pub fn end(&self, key: &str) -> Result<()> {
         self.append(&Record::End {
             key: key.to_owned(),
-        })
+        })?;
+        self.intents
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(key);
+        Ok(())
     }
 
     /// Removes the journal: the transfer is complete, or aborted and cleaned up.
@@ -234,5 +296,43 @@ mod tests {
         assert_eq!(open["a"].parts.get(&0).map(String::as_str), Some("p0"));
         j.remove().expect("remove");
         assert!(!path.exists());
+    }
+
+    #[test]
+    fn intents_survive_until_ended() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("j");
+        let j = Journal::open(&path).expect("open");
+        let up = OpenUpload {
+            size: 10,
+            sha256: "ab".into(),
+            chunk: 5,
+            upload: "u1".into(),
+            parts: BTreeMap::new(),
+        };
+        j.intent_at("a", 2000).expect("intent");
+        // Killed before the id came back: no begin for "a".
+        j.intent_at("b", 1000).expect("intent");
+        j.begin("b", &up).expect("begin");
+        j.intent_at("b", 3000).expect("second intent of b");
+        j.intent_at("c", 1000).expect("intent");
+        j.end("c").expect("end");
+        assert_eq!(j.intents().len(), 2, "{:?}", j.intents());
+        drop(j);
+        // A record a later version may add is skipped.
+        let mut f = OpenOptions::new().append(true).open(&path).expect("reopen");
+        f.write_all(b"{\"op\":\"future\",\"key\":\"a\"}\n")
+            .expect("append");
+        let j = Journal::open(&path).expect("open again");
+        let earlier = j.earlier_intents();
+        assert_eq!(earlier.get("a"), Some(&2000));
+        assert_eq!(earlier.get("b"), Some(&1000), "the earliest intent counts");
+        assert!(!earlier.contains_key("c"));
+        assert_eq!(j.open_uploads()["b"].upload, "u1");
+        j.end("a").expect("end");
+        assert!(!j.intents().contains_key("a"));
+        assert_eq!(j.earlier_intents().len(), 2, "what the earlier run left");
+        let at = j.intent("d").expect("intent now");
+        assert_eq!(j.intents().get("d"), Some(&at));
     }
 }

@@ -12,6 +12,7 @@ mod check;
 pub mod digest;
 mod file;
 pub mod journal;
+mod orphans;
 pub mod progress;
 pub mod throttle;
 
@@ -24,6 +25,7 @@ use sha2::Digest;
 use tokio_util::sync::CancellationToken;
 
 pub use check::{CheckReport, Difference, check};
+pub use orphans::{CLOCK_SKEW, CleanupReport, cleanup};
 pub use progress::{FileAction, Progress, Snapshot, Stats};
 
 use crate::retry::RetryPolicy;
@@ -292,13 +294,26 @@ impl Run<'_> {
             .collect()
     }
 
-    /// Aborts uploads an earlier run left open that this run did not continue.
+    /// Aborts uploads an earlier run left open that this run did not continue, and those it
+    /// may have created without journalling their ids.
     async fn abort_leftovers(&self) {
         for (key, upload) in self.leftovers() {
             let abs = self.t.dst.key(&key);
             if let Err(e) = self.t.dst.backend.abort_upload(&abs, &upload).await {
                 tracing::warn!(key = %abs, error = %e, "could not abort a stale upload");
             }
+        }
+        let intents: Vec<(String, i64)> = {
+            let settled = self.settled.lock().unwrap_or_else(|p| p.into_inner());
+            self.journal
+                .earlier_intents()
+                .iter()
+                .filter(|(k, _)| !settled.contains(*k))
+                .map(|(k, at)| (k.clone(), *at))
+                .collect()
+        };
+        for (key, at) in intents {
+            self.abort_strays(&key, at, None).await;
         }
     }
 
@@ -316,6 +331,10 @@ impl Run<'_> {
             if let Err(e) = self.t.dst.backend.abort_upload(&abs, &upload).await {
                 tracing::warn!(key = %abs, error = %e, "could not abort an upload");
             }
+        }
+        // Creates cut off by the cancel, and earlier runs' that never reached the journal.
+        for (key, at) in self.journal.intents() {
+            self.abort_strays(&key, at, None).await;
         }
     }
 }

@@ -13,7 +13,7 @@ use bytes::Bytes;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
-use super::{Backend, Capabilities, ObjectInfo, SharedBackend, Stat};
+use super::{Backend, Capabilities, ObjectInfo, PendingUpload, SharedBackend, Stat};
 use crate::{Error, Result};
 
 /// How often each fault happens, per request (0.0–1.0).
@@ -193,6 +193,11 @@ impl Backend for FaultyBackend {
 
     async fn abort_upload(&self, key: &str, upload: &str) -> Result<()> {
         self.inner.abort_upload(key, upload).await
+    }
+
+    async fn pending_uploads(&self, prefix: &str) -> Result<Option<Vec<PendingUpload>>> {
+        self.around("list uploads", self.inner.pending_uploads(prefix))
+            .await
     }
 
     async fn copy(&self, from: &str, to: &str) -> Result<()> {

@@ -15,6 +15,7 @@ pub mod gcs;
 pub mod local;
 pub mod object;
 mod resolve;
+pub mod s3_uploads;
 
 use std::fmt;
 use std::ops::Range;
@@ -43,6 +44,17 @@ pub struct Stat {
     pub etag: Option<String>,
     /// SHA-256 stored with the object by Ferry (object metadata), if any.
     pub sha256: Option<String>,
+}
+
+/// A chunked upload begun on the server and neither completed nor aborted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingUpload {
+    /// Full key in the backend (not relative to a listed root).
+    pub key: String,
+    /// The upload id, as [`Backend::create_upload`] returned it.
+    pub upload: String,
+    /// When the server says the upload began; `None` when it does not say.
+    pub initiated: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// What distinguishes one backend from another, for the engine's planning.
@@ -115,6 +127,22 @@ pub trait Backend: Send + Sync + fmt::Debug {
 
     /// Drops an unfinished upload and every part of it stored so far.
     async fn abort_upload(&self, key: &str, upload: &str) -> Result<()>;
+
+    /// Chunked uploads begun on the server under `prefix` (full keys starting with it, `""`
+    /// for all) and neither completed nor aborted, including ones nobody knows the id of any
+    /// more: a process killed between [`Backend::create_upload`] and journalling the id leaves
+    /// such an upload, and it keeps its parts (and costs storage) until it is aborted.
+    ///
+    /// `None`: this store cannot list them, and need not:
+    /// - local directories: a staged file is found by its path, which the key determines;
+    /// - Azure Blob: uncommitted blocks are dropped by the service after 7 days;
+    /// - GCS: a resumable upload session expires a week after it began;
+    /// - an S3 server that does not implement ListMultipartUploads (s3s-fs): the backend
+    ///   logs that once; a bucket lifecycle rule aborting incomplete multipart uploads is
+    ///   then the only backstop.
+    async fn pending_uploads(&self, _prefix: &str) -> Result<Option<Vec<PendingUpload>>> {
+        Ok(None)
+    }
 
     /// Copies `from` to `to` within this backend.
     async fn copy(&self, from: &str, to: &str) -> Result<()>;

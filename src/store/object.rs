@@ -19,7 +19,8 @@ use object_store::{
 
 use super::azure::AzureCommitter;
 use super::gcs::GcsWriter;
-use super::{Capabilities, ObjectInfo, SHA256_METADATA, Stat};
+use super::s3_uploads::S3UploadLister;
+use super::{Capabilities, ObjectInfo, PendingUpload, SHA256_METADATA, Stat};
 use crate::{Error, Result};
 
 /// A bucket or container, optionally below a key prefix.
@@ -34,6 +35,8 @@ pub struct ObjectBackend {
     gcs_writer: Option<GcsWriter>,
     /// Azure only: chunked uploads are committed with their metadata (see [`super::azure`]).
     azure_committer: Option<AzureCommitter>,
+    /// S3 only: lists pending multipart uploads (see [`super::s3_uploads`]).
+    s3_uploads: Option<S3UploadLister>,
     /// The server answered a ranged GET with the whole object (rclone's `serve s3` does):
     /// reads stream from the start instead.
     ranges_ignored: std::sync::atomic::AtomicBool,
@@ -64,6 +67,7 @@ impl ObjectBackend {
             write_attributes,
             gcs_writer,
             azure_committer: None,
+            s3_uploads: None,
             ranges_ignored: std::sync::atomic::AtomicBool::new(false),
         }
     }
@@ -71,6 +75,12 @@ impl ObjectBackend {
     /// Commits Azure uploads through `committer`, so they carry their SHA-256.
     pub fn with_azure_committer(mut self, committer: AzureCommitter) -> Self {
         self.azure_committer = Some(committer);
+        self
+    }
+
+    /// Lists pending multipart uploads through `lister` (S3).
+    pub fn with_s3_uploads(mut self, lister: S3UploadLister) -> Self {
+        self.s3_uploads = Some(lister);
         self
     }
 
@@ -339,6 +349,15 @@ impl super::Backend for ObjectBackend {
         {
             Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
             Err(e) => Err(self.err("abort upload", key, &e)),
+        }
+    }
+
+    /// S3 only. Azure drops uncommitted blocks after 7 days and GCS resumable sessions
+    /// expire after a week, by themselves; neither can list them.
+    async fn pending_uploads(&self, prefix: &str) -> Result<Option<Vec<PendingUpload>>> {
+        match &self.s3_uploads {
+            Some(lister) => lister.list(prefix).await,
+            None => Ok(None),
         }
     }
 

@@ -261,6 +261,19 @@ fn s3(section: &Section, bucket: &str, retry: &RetryPolicy) -> Result<ObjectBack
     // since 2025): it guards the transport at a fraction of a SHA-256's cost, and with it the
     // payload need not be signed, which would hash every byte again on both sides. The
     // end-to-end check is the file's SHA-256, which Ferry computes and stores as metadata.
+    // What object_store settled on (also from the environment with env_auth), for the one
+    // request it cannot send itself (ListMultipartUploads).
+    let setting = |key| builder.get_config_value(&key);
+    let lister_region = setting(AmazonS3ConfigKey::Region).unwrap_or_else(|| "us-east-1".into());
+    let bucket_url = super::s3_uploads::bucket_url(
+        setting(AmazonS3ConfigKey::S3Endpoint)
+            .or_else(|| setting(AmazonS3ConfigKey::Endpoint))
+            .as_deref(),
+        bucket,
+        &lister_region,
+        setting(AmazonS3ConfigKey::VirtualHostedStyleRequest).as_deref() == Some("true"),
+    );
+    let signed = setting(AmazonS3ConfigKey::SkipSignature).as_deref() != Some("true");
     let store = builder
         .with_checksum_algorithm(object_store::aws::Checksum::CRC64NVME)
         .with_unsigned_payload(true)
@@ -277,13 +290,22 @@ fn s3(section: &Section, bucket: &str, retry: &RetryPolicy) -> Result<ObjectBack
         stores_sha256: true,
         local: false,
     };
+    let name = format!("{}:{bucket}", section.name);
+    let lister = super::s3_uploads::S3UploadLister::new(
+        name.clone(),
+        &bucket_url,
+        &lister_region,
+        signed.then(|| store.credentials().clone()),
+        retry.request_timeout,
+    )?;
     Ok(ObjectBackend::new(
-        format!("{}:{bucket}", section.name),
+        name,
         Arc::new(store),
         capabilities,
         storage_class(section, "storage_class"),
         None,
-    ))
+    )
+    .with_s3_uploads(lister))
 }
 
 /// An S3 endpoint is an origin: `http(s)://host[:port]`, nothing else. object_store builds

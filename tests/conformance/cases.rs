@@ -503,3 +503,327 @@ pub fn abort_leaves_nothing(server: &Server) {
     }
     assert!(journals(&state).is_empty(), "{}", server.name);
 }
+
+/// A kill between CreateMultipartUpload and the journal's record of the upload id: the
+/// journal holds an intent for the key and no id, and the server a pending upload nobody
+/// knows. The resumed copy must abort it (where the server can list pending uploads), and
+/// leave alone uploads that are not its own: of another key sharing the prefix, and of a key
+/// whose intent is younger than the upload. Where the server cannot list, the copy succeeds
+/// all the same.
+pub async fn resume_aborts_unjournalled_upload(server: &Server) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let src = dir.path().join("src");
+    let data = bytes(51, (12 << 20) + 7);
+    write(&src.join("big.sst"), &data);
+    let remote = server.location(&random_prefix("unjournalled"));
+    let b = &remote.backend;
+    let state = dir.path().join("state");
+    let mut opts = options(&state);
+    opts.journal_name = Some("unjournalled".into());
+    opts.chunk_size = Some(CHUNK as u64);
+
+    let journal = Journal::open(&state.join("journals/unjournalled.jsonl")).expect("journal");
+    journal.intent("big.sst").expect("intent");
+    // An upload of a key this run meant to write, begun by someone else an hour before.
+    let in_an_hour = chrono::Utc::now().timestamp_millis() + 3_600_000;
+    journal
+        .intent_at("other.sst", in_an_hour)
+        .expect("future intent");
+    drop(journal);
+    // The crash window: the server created these, the journal never heard of them.
+    let size = data.len() as u64;
+    let mut created = Vec::new();
+    for name in ["big.sst", "big.sst", "other.sst", "big.sst.2"] {
+        let key = remote.key(name);
+        let upload = b
+            .create_upload(&key, size, &sha(&data))
+            .await
+            .expect("create");
+        created.push((key, upload));
+    }
+    let listed = b
+        .pending_uploads(&remote.root)
+        .await
+        .unwrap_or_else(|e| panic!("{}: listing must not fail: {e}", server.name));
+    assert_eq!(
+        listed.is_some(),
+        server.lists_pending_uploads,
+        "{}: Ferry lists pending uploads exactly where the server can",
+        server.name
+    );
+    if let Some(listed) = &listed {
+        assert_eq!(listed.len(), 4, "{}: {listed:?}", server.name);
+        assert!(
+            listed.iter().all(|u| u.initiated.is_some()),
+            "{}: {listed:?}",
+            server.name
+        );
+    }
+
+    copy(&Location::local(&src), &remote, &opts)
+        .await
+        .unwrap_or_else(|e| panic!("{}: the resumed copy must succeed: {e}", server.name));
+    assert!(journals(&state).is_empty(), "{}", server.name);
+    if let Some(mut pending) = server.pending_uploads(&remote.root).await {
+        pending.sort();
+        let mut expected = vec![remote.key("big.sst.2"), remote.key("other.sst")];
+        if !server.real_upload_times {
+            // Every upload claims to be from 2010: older than the intent, so not this
+            // transfer's, and kept.
+            expected.extend([remote.key("big.sst"), remote.key("big.sst")]);
+            expected.sort();
+        }
+        assert_eq!(
+            pending, expected,
+            "{}: the unjournalled uploads of big.sst are aborted, the others kept",
+            server.name
+        );
+    }
+    let down = dir.path().join("down");
+    copy(
+        &remote,
+        &Location::local(&down),
+        &options(&dir.path().join("s2")),
+    )
+    .await
+    .expect("download");
+    assert_eq!(tree_digest(&src), tree_digest(&down), "{}", server.name);
+    for (key, upload) in created {
+        b.abort_upload(&key, &upload).await.expect("abort");
+    }
+}
+
+/// `ferry cleanup REMOTE --max-age D`: aborts the pending uploads under REMOTE's path older
+/// than D, and nothing outside it; on a store that cannot list, a one-line error.
+pub fn cleanup_aborts_old_uploads(server: &Server) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let prefix = random_prefix("cleanup");
+    let remote = server.location(&prefix);
+    let beside = server.location(&format!("{prefix}-beside"));
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let mut created = Vec::new();
+    for (loc, name) in [(&remote, "a/one"), (&remote, "two"), (&beside, "three")] {
+        let key = loc.key(name);
+        let upload = rt
+            .block_on(loc.backend.create_upload(&key, 10 << 20, &sha(b"x")))
+            .expect("create");
+        created.push((loc.backend.clone(), key, upload));
+    }
+    let config = server.config_file(dir.path());
+    let cleanup = |max_age: &str| {
+        run(ferry(&dir.path().join("state"))
+            .args(["cleanup", "--max-age", max_age, "--config"])
+            .arg(&config)
+            .arg(server.repository(&prefix)))
+    };
+    let young = cleanup("1h");
+    if !server.lists_pending_uploads {
+        assert_eq!(
+            young.status.code(),
+            Some(1),
+            "{}: {}",
+            server.name,
+            text(&young)
+        );
+        let err = String::from_utf8_lossy(&young.stderr);
+        assert_eq!(err.lines().count(), 1, "{}: {}", server.name, text(&young));
+        assert!(
+            err.starts_with("ferry: error: ") && err.contains("cannot list pending uploads"),
+            "{}: {}",
+            server.name,
+            text(&young)
+        );
+    } else {
+        assert!(young.status.success(), "{}: {}", server.name, text(&young));
+        let aborted = |out: &std::process::Output| {
+            let out = String::from_utf8_lossy(&out.stdout).into_owned();
+            assert!(
+                out.lines().all(|l| l.starts_with("aborted ")),
+                "{}: {out}",
+                server.name
+            );
+            let mut keys: Vec<String> = out
+                .lines()
+                .filter_map(|l| l.strip_prefix("aborted "))
+                .filter_map(|l| l.split(" (upload ").next())
+                .map(str::to_owned)
+                .collect();
+            keys.sort();
+            keys
+        };
+        if server.real_upload_times {
+            assert!(
+                aborted(&young).is_empty(),
+                "{}: {}",
+                server.name,
+                text(&young)
+            );
+            assert!(
+                String::from_utf8_lossy(&young.stderr).contains("0 pending uploads aborted, 2"),
+                "{}: {}",
+                server.name,
+                text(&young)
+            );
+            let all = cleanup("0s");
+            assert!(all.status.success(), "{}: {}", server.name, text(&all));
+            assert_eq!(
+                aborted(&all),
+                ["a/one", "two"],
+                "{}: {}",
+                server.name,
+                text(&all)
+            );
+        } else {
+            // Every upload claims to be from 2010, and so is older than an hour.
+            assert_eq!(
+                aborted(&young),
+                ["a/one", "two"],
+                "{}: {}",
+                server.name,
+                text(&young)
+            );
+        }
+        let pending = rt.block_on(server.pending_uploads(&prefix)).expect("lists");
+        assert_eq!(
+            pending,
+            vec![beside.key("three")],
+            "{}: only the upload outside REMOTE is left",
+            server.name
+        );
+    }
+    for (backend, key, upload) in created {
+        rt.block_on(backend.abort_upload(&key, &upload))
+            .expect("abort");
+    }
+}
+
+/// A backend whose first CreateMultipartUpload is carried out but its answer lost (a reset
+/// after the server acted), so the engine's retry creates a second upload.
+#[derive(Debug)]
+struct LosesFirstCreate {
+    inner: SharedBackend,
+    lost: std::sync::atomic::AtomicBool,
+}
+
+#[async_trait::async_trait]
+impl ferry::store::Backend for LosesFirstCreate {
+    fn capabilities(&self) -> ferry::store::Capabilities {
+        self.inner.capabilities()
+    }
+    async fn list(&self, prefix: &str) -> ferry::Result<Vec<ferry::store::ObjectInfo>> {
+        self.inner.list(prefix).await
+    }
+    async fn stat(&self, key: &str) -> ferry::Result<Option<ferry::store::Stat>> {
+        self.inner.stat(key).await
+    }
+    async fn get_range(
+        &self,
+        key: &str,
+        range: std::ops::Range<u64>,
+        etag: Option<&str>,
+    ) -> ferry::Result<Bytes> {
+        self.inner.get_range(key, range, etag).await
+    }
+    async fn put(&self, key: &str, data: Bytes, sha256: &str) -> ferry::Result<()> {
+        self.inner.put(key, data, sha256).await
+    }
+    async fn create_upload(&self, key: &str, size: u64, sha256: &str) -> ferry::Result<String> {
+        let upload = self.inner.create_upload(key, size, sha256).await?;
+        if !self.lost.swap(true, std::sync::atomic::Ordering::SeqCst) {
+            return Err(ferry::Error::Storage {
+                context: "create upload".into(),
+                message: "connection reset by peer (injected, after the server acted)".into(),
+                retryable: true,
+            });
+        }
+        Ok(upload)
+    }
+    async fn put_part(
+        &self,
+        key: &str,
+        upload: &str,
+        index: u64,
+        offset: u64,
+        data: Bytes,
+    ) -> ferry::Result<String> {
+        self.inner.put_part(key, upload, index, offset, data).await
+    }
+    async fn complete_upload(
+        &self,
+        key: &str,
+        upload: &str,
+        parts: Vec<String>,
+    ) -> ferry::Result<()> {
+        self.inner.complete_upload(key, upload, parts).await
+    }
+    async fn abort_upload(&self, key: &str, upload: &str) -> ferry::Result<()> {
+        self.inner.abort_upload(key, upload).await
+    }
+    async fn pending_uploads(
+        &self,
+        prefix: &str,
+    ) -> ferry::Result<Option<Vec<ferry::store::PendingUpload>>> {
+        self.inner.pending_uploads(prefix).await
+    }
+    async fn copy(&self, from: &str, to: &str) -> ferry::Result<()> {
+        self.inner.copy(from, to).await
+    }
+    async fn delete(&self, key: &str) -> ferry::Result<()> {
+        self.inner.delete(key).await
+    }
+}
+
+/// A create whose answer was lost and which the retry sent again: the first upload exists
+/// on the server and nowhere else. The copy aborts it (where the server lists pending uploads
+/// with their times) and succeeds in any case.
+pub async fn lost_create_answer_leaves_no_upload(server: &Server) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let src = dir.path().join("src");
+    let data = bytes(61, (12 << 20) + 3);
+    write(&src.join("big.sst"), &data);
+    let remote = server.location(&random_prefix("lost-create"));
+    let lossy = Location {
+        backend: Arc::new(LosesFirstCreate {
+            inner: remote.backend.clone(),
+            lost: Default::default(),
+        }),
+        ..remote.clone()
+    };
+    let mut opts = options(&dir.path().join("state"));
+    opts.chunk_size = Some(CHUNK as u64);
+    copy(&Location::local(&src), &lossy, &opts)
+        .await
+        .unwrap_or_else(|e| panic!("{}: the retried create must succeed: {e}", server.name));
+    if let Some(pending) = server.pending_uploads(&remote.root).await {
+        let expected = if server.real_upload_times {
+            vec![]
+        } else {
+            // Begun "in 2010", before the intent: kept.
+            vec![remote.key("big.sst")]
+        };
+        assert_eq!(pending, expected, "{}", server.name);
+    }
+    let down = dir.path().join("down");
+    copy(
+        &remote,
+        &Location::local(&down),
+        &options(&dir.path().join("s2")),
+    )
+    .await
+    .expect("download");
+    assert_eq!(tree_digest(&src), tree_digest(&down), "{}", server.name);
+    if let Some(pending) = remote
+        .backend
+        .pending_uploads(&remote.root)
+        .await
+        .expect("list")
+    {
+        for u in pending {
+            remote
+                .backend
+                .abort_upload(&u.key, &u.upload)
+                .await
+                .expect("abort");
+        }
+    }
+}

@@ -62,6 +62,21 @@ macro_rules! conformance {
                     cases::resume_after_kill(&server(), cases::Direction::Download);
                 }
 
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn resume_aborts_unjournalled_upload() {
+                    cases::resume_aborts_unjournalled_upload(&server()).await;
+                }
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn lost_create_answer_leaves_no_upload() {
+                    cases::lost_create_answer_leaves_no_upload(&server()).await;
+                }
+
+                #[test]
+                fn cleanup_aborts_old_uploads() {
+                    cases::cleanup_aborts_old_uploads(&server());
+                }
+
                 #[test]
                 fn abort_leaves_nothing() {
                     cases::abort_leaves_nothing(&server());
@@ -73,9 +88,9 @@ macro_rules! conformance {
 
 conformance! {
     s3s_fs => Server::s3("s3s-fs", "S3S", false),
-    moto => Server::s3("moto", "MOTO", true),
+    moto => Server::s3("moto", "MOTO", true).with_fake_upload_times(),
     localstack => Server::s3("localstack", "LOCALSTACK", true),
-    rclone_s3 => Server::s3("rclone serve s3", "RCLONE_S3", false),
+    rclone_s3 => Server::s3("rclone serve s3", "RCLONE_S3", true),
     azurite => Server::azurite(),
     fake_gcs => Server::fake_gcs(),
 }

@@ -18,6 +18,10 @@ pub struct Server {
     pub endpoint: String,
     /// Pending multipart uploads can be listed (unsigned `GET /<bucket>?uploads`).
     pub lists_pending_uploads: bool,
+    /// The listing says when each upload began. moto answers a constant
+    /// `2010-11-10T20:48:33.000Z` for every upload, so there every upload looks 16 years old:
+    /// older than any journal intent (kept by a resume) and than any `--max-age`.
+    pub real_upload_times: bool,
 }
 
 fn setting(tag: &str, key: &str) -> String {
@@ -42,6 +46,15 @@ impl Server {
             bucket: setting(tag, "BUCKET"),
             endpoint,
             lists_pending_uploads,
+            real_upload_times: lists_pending_uploads,
+        }
+    }
+
+    /// The server lists pending uploads with a made-up time (moto).
+    pub fn with_fake_upload_times(self) -> Server {
+        Server {
+            real_upload_times: false,
+            ..self
         }
     }
 
@@ -57,6 +70,7 @@ impl Server {
             bucket: setting("AZURITE", "BUCKET"),
             endpoint,
             lists_pending_uploads: false,
+            real_upload_times: false,
         }
     }
 
@@ -68,6 +82,7 @@ impl Server {
             bucket: setting("FAKE_GCS", "BUCKET"),
             endpoint,
             lists_pending_uploads: false,
+            real_upload_times: false,
         }
     }
 
@@ -103,8 +118,30 @@ impl Server {
         if !self.lists_pending_uploads {
             return None;
         }
-        let url = format!("{}/{}?uploads&prefix={prefix}", self.endpoint, self.bucket);
-        let body = reqwest::get(&url)
+        let url = format!("{}/{}?uploads=&prefix={prefix}", self.endpoint, self.bucket);
+        // Signed (SigV4, object_store's signer): rclone serve s3 refuses anonymous requests.
+        let credential = object_store::aws::AwsCredential {
+            key_id: self.section["access_key_id"]
+                .as_str()
+                .expect("key")
+                .to_owned(),
+            secret_key: self.section["secret_access_key"]
+                .as_str()
+                .expect("secret")
+                .to_owned(),
+            token: None,
+        };
+        let region = self.section["region"].as_str().expect("region");
+        let mut request =
+            object_store::client::HttpRequest::new(object_store::client::HttpRequestBody::empty());
+        *request.uri_mut() = url.parse().expect("uri");
+        object_store::aws::AwsAuthorizer::new(&credential, "s3", region)
+            .try_authorize(&mut request, None)
+            .expect("signed");
+        let body = reqwest::Client::new()
+            .get(&url)
+            .headers(request.headers().clone())
+            .send()
             .await
             .expect("list uploads")
             .text()
