@@ -157,6 +157,11 @@ fn publish(staged: &Path, target: &Path) -> Result<()> {
     File::open(staged)
         .and_then(|f| f.sync_all())
         .map_err(|e| Error::io(staged, e))?;
+    rename_synced(staged, target)
+}
+
+/// Renames a staged file already fsynced into place and fsyncs the directory.
+fn rename_synced(staged: &Path, target: &Path) -> Result<()> {
     fs::rename(staged, target).map_err(|e| Error::io(target, e))?;
     sync_dir(target.parent().unwrap_or(Path::new("/")))
 }
@@ -311,12 +316,15 @@ impl Backend for LocalBackend {
                 OpenOptions::new().write(true).create(true).truncate(true),
             )
             .map_err(|e| Error::io(&staged, e))?;
-            file.write_all(&data).map_err(|e| {
-                let _ = fs::remove_file(&staged);
-                Error::io(&staged, e)
-            })?;
+            // fsync through the handle that wrote: no second open.
+            file.write_all(&data)
+                .and_then(|()| file.sync_all())
+                .map_err(|e| {
+                    let _ = fs::remove_file(&staged);
+                    Error::io(&staged, e)
+                })?;
             drop(file);
-            publish(&staged, &target)
+            rename_synced(&staged, &target)
         })
         .await
     }
