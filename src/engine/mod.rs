@@ -14,6 +14,7 @@ mod file;
 pub mod journal;
 mod orphans;
 pub mod progress;
+mod ramp;
 pub mod throttle;
 
 use std::collections::HashMap;
@@ -237,9 +238,15 @@ impl<'a> Transfer<'a> {
         // On the first failure the other transfers are told to stop, and the run waits until
         // every one has ended: no write of this run may land after it returned (a caller
         // cleans up staged data then).
+        let ramp = &ramp::Ramp::new(self.options.transfers);
         let work = async {
             let mut transfers = futures::stream::iter(files)
-                .map(move |f| async move { run_ref.transfer(&f).await })
+                .map(move |f| async move {
+                    let _slot = ramp.admit().await?;
+                    let outcome = run_ref.transfer(&f).await;
+                    ramp.widen();
+                    outcome
+                })
                 .buffer_unordered(self.options.transfers.max(1));
             let mut first: Option<Error> = None;
             while let Some(outcome) = transfers.next().await {
