@@ -11,6 +11,7 @@
 pub mod azure;
 pub mod fault;
 pub mod gcs;
+mod http;
 pub mod local;
 pub mod object;
 mod resolve;

@@ -13,6 +13,7 @@ use object_store::{Attribute, AttributeValue, Attributes, ClientOptions};
 
 use super::azure::AzureCommitter;
 use super::gcs::GcsWriter;
+use super::http::SharedConnector;
 use super::local::LocalBackend;
 use super::object::ObjectBackend;
 use super::{Capabilities, SharedBackend, join_key};
@@ -265,6 +266,7 @@ fn s3(section: &Section, bucket: &str, retry: &RetryPolicy) -> Result<ObjectBack
         .with_checksum_algorithm(object_store::aws::Checksum::CRC64NVME)
         .with_unsigned_payload(true)
         .with_retry(retry.object_store_config())
+        .with_http_connector(SharedConnector)
         .with_client_options(options)
         .build()
         .map_err(build_failed(section))?;
@@ -373,6 +375,7 @@ fn azure(section: &Section, container: &str, retry: &RetryPolicy) -> Result<Obje
         .unwrap_or_else(|| format!("https://{account}.blob.core.windows.net"));
     let store = builder
         .with_retry(retry.object_store_config())
+        .with_http_connector(SharedConnector)
         .with_client_options(client_options(endpoint.as_deref(), retry))
         .build()
         .map_err(build_failed(section))?;
@@ -451,6 +454,7 @@ fn gcs(section: &Section, bucket: &str, retry: &RetryPolicy) -> Result<ObjectBac
     }
     let store = builder
         .with_retry(retry.object_store_config())
+        .with_http_connector(SharedConnector)
         .with_client_options(client_options(endpoint, retry))
         .build()
         .map_err(build_failed(section))?;
