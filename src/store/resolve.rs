@@ -194,6 +194,14 @@ fn s3(section: &Section, bucket: &str, retry: &RetryPolicy) -> Result<ObjectBack
     } else {
         AmazonS3Builder::new()
     };
+    // object_store puts the bucket and the region into request URLs as they are, and
+    // panics on a URL that does not parse (found by fuzzing `/_admin/backup/download`).
+    if !s3_name(bucket) {
+        return Err(Error::BadConfig(format!(
+            "config section {:?}: bucket name {bucket:?}: {S3_NAME_CHARS}",
+            section.name
+        )));
+    }
     builder = builder.with_bucket_name(bucket);
     let endpoint = section.get("endpoint");
     if let Some(endpoint) = endpoint {
@@ -203,6 +211,9 @@ fn s3(section: &Section, bucket: &str, retry: &RetryPolicy) -> Result<ObjectBack
         .get("region")
         .unwrap_or(if endpoint.is_some() { "us-east-1" } else { "" });
     if !region.is_empty() {
+        if !s3_name(region) {
+            return Err(bad(section, "region", S3_NAME_CHARS));
+        }
         builder = builder.with_region(region);
     }
     match (
@@ -286,6 +297,15 @@ fn s3(section: &Section, bucket: &str, retry: &RetryPolicy) -> Result<ObjectBack
         storage_class(section, "storage_class"),
         None,
     ))
+}
+
+const S3_NAME_CHARS: &str = "may hold only ASCII letters, digits, '.', '-' and '_'";
+
+/// A bucket or region name fit for a URL as it is: what S3 allows in bucket names, and the
+/// legacy upper case and `_`.
+fn s3_name(name: &str) -> bool {
+    name.bytes()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'))
 }
 
 /// An S3 endpoint is an origin: `http(s)://host[:port]`, nothing else. object_store builds
@@ -476,4 +496,46 @@ fn gcs(section: &Section, bucket: &str, retry: &RetryPolicy) -> Result<ObjectBac
         storage_class(section, "storage_class"),
         Some(writer),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::repository::normalise;
+
+    fn resolve(section: serde_json::Value, repo: &str) -> Result<Location> {
+        let config = Config::from_json(&serde_json::json!({ "s3": section }))?;
+        let repo = normalise(repo, &config, "/")?;
+        resolve_location(&repo, &config, &RetryPolicy::quick())
+    }
+
+    /// A bucket or region that does not fit in a URL as it is is refused (7008) instead of
+    /// making object_store panic at the first request (`request must be valid:
+    /// InvalidUriChar`, found by fuzzing `/_admin/backup/download`).
+    #[tokio::test]
+    async fn s3_bucket_and_region_must_fit_a_url() {
+        let keys = serde_json::json!({
+            "type": "s3", "endpoint": "http://127.0.0.1:9",
+            "access_key_id": "a", "secret_access_key": "b",
+        });
+        // The first three made object_store panic; with `#` and `?` requests went to
+        // another bucket (`http://host/b`) or carried a query; the rest are no bucket names.
+        for bucket in [
+            "b x", "b`x", "b<x>", "b#x", "b?x", "b\"x", "b{x}", "b|x", "bä",
+        ] {
+            let err = resolve(keys.clone(), &format!("s3:{bucket}/dir"))
+                .expect_err(&format!("bucket {bucket:?} accepted"));
+            assert_eq!(err.error_num(None).code(), 7008, "{err}");
+        }
+        let mut region = keys.clone();
+        region["region"] = "us east".into();
+        let no_endpoint = serde_json::json!({"type": "s3", "region": "eu{1}"});
+        for section in [region, no_endpoint] {
+            let err = resolve(section, "s3:bucket/dir").expect_err("region accepted");
+            assert!(err.to_string().contains("region"), "{err}");
+        }
+        let location = resolve(keys, "s3:My_bucket-1.x/dir").expect("plain bucket");
+        // A request is made (and fails: nothing listens) instead of panicking.
+        assert!(location.backend.stat("key").await.is_err());
+    }
 }
