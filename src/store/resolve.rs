@@ -312,10 +312,8 @@ fn s3_name(name: &str) -> bool {
 /// request URLs by appending to the text given, and a path, query or user part there made
 /// it panic while signing (found by fuzzing `/_admin/backup/download`).
 fn s3_endpoint(section: &Section, endpoint: &str) -> Result<String> {
-    let url = url::Url::parse(endpoint).map_err(|e| bad(section, "endpoint", e))?;
-    let plain = matches!(url.scheme(), "http" | "https")
-        && url.host().is_some()
-        && url.username().is_empty()
+    let url = endpoint_url(section, endpoint)?;
+    let plain = url.username().is_empty()
         && url.password().is_none()
         && url.path() == "/"
         && url.query().is_none()
@@ -328,6 +326,31 @@ fn s3_endpoint(section: &Section, endpoint: &str) -> Result<String> {
         ));
     }
     Ok(url.origin().ascii_serialization())
+}
+
+/// An endpoint requests can be made of: an http(s) URL that `http::Uri` (what object_store
+/// makes requests of, and panics on when it fails) takes both as written and as `url`
+/// writes it. `url` alone accepts hosts such as ``127.0.0.1` `` and paths with spaces
+/// (found by fuzzing `/_admin/backup/download`).
+fn endpoint_url(section: &Section, endpoint: &str) -> Result<url::Url> {
+    let url = url::Url::parse(endpoint).map_err(|e| bad(section, "endpoint", e))?;
+    let fits = matches!(url.scheme(), "http" | "https")
+        && url.host().is_some()
+        && endpoint.parse::<http::Uri>().is_ok()
+        && url.as_str().parse::<http::Uri>().is_ok()
+        && url
+            .origin()
+            .ascii_serialization()
+            .parse::<http::Uri>()
+            .is_ok();
+    if !fits {
+        return Err(bad(
+            section,
+            "endpoint",
+            "must be an http(s) URL of characters fit for a request",
+        ));
+    }
+    Ok(url)
 }
 
 const AZURE_OPTIONS: &[&str] = &[
@@ -377,7 +400,7 @@ fn azure(section: &Section, container: &str, retry: &RetryPolicy) -> Result<Obje
         builder = builder.with_access_key(key);
     }
     if let Some(e) = &endpoint {
-        url::Url::parse(e).map_err(|err| bad(section, "endpoint", err))?;
+        endpoint_url(section, e)?;
         builder = builder.with_endpoint(e.clone());
     } else if section.bool("use_emulator", false)? {
         endpoint = std::env::var("AZURITE_BLOB_STORAGE_URL").ok();
@@ -390,6 +413,15 @@ fn azure(section: &Section, container: &str, retry: &RetryPolicy) -> Result<Obje
             Some(url.host_str()?.split('.').next()?.to_owned())
         })
         .unwrap_or_else(|| "devstoreaccount1".to_owned());
+    // The account is the host name of requests (`<account>.blob.core.windows.net`): Azure's
+    // rule, letters and digits, keeps anything else out of the URL.
+    if !account.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return Err(bad(
+            section,
+            "account",
+            "may hold only ASCII letters and digits",
+        ));
+    }
     let base_url = endpoint
         .clone()
         .unwrap_or_else(|| format!("https://{account}.blob.core.windows.net"));
@@ -447,7 +479,7 @@ fn gcs(section: &Section, bucket: &str, retry: &RetryPolicy) -> Result<ObjectBac
     let endpoint = section.get("endpoint");
     let base_url = endpoint.unwrap_or(GCS_DEFAULT_URL).trim_end_matches('/');
     if let Some(e) = endpoint {
-        url::Url::parse(e).map_err(|err| bad(section, "endpoint", err))?;
+        endpoint_url(section, e)?;
         builder = builder.with_base_url(base_url);
     }
     let anonymous = section.bool("anonymous", false)?;
@@ -534,8 +566,56 @@ mod tests {
             let err = resolve(section, "s3:bucket/dir").expect_err("region accepted");
             assert!(err.to_string().contains("region"), "{err}");
         }
+        for endpoint in [
+            "http://127.0.0.1`:9",
+            "http://a b:9",
+            "http://h/a b",
+            "http://h:9/`",
+        ] {
+            let mut section = keys.clone();
+            section["endpoint"] = endpoint.into();
+            resolve(section, "s3:bucket/dir").expect_err(endpoint);
+        }
         let location = resolve(keys, "s3:My_bucket-1.x/dir").expect("plain bucket");
         // A request is made (and fails: nothing listens) instead of panicking.
         assert!(location.backend.stat("key").await.is_err());
+    }
+
+    /// GCS and Azure endpoints and Azure accounts go into request URLs too.
+    #[test]
+    fn gcs_and_azure_endpoints_and_accounts_must_fit_a_url() {
+        let gcs = |endpoint: &str| {
+            let section =
+                serde_json::json!({"type": "gcs", "anonymous": true, "endpoint": endpoint});
+            resolve(section, "s3:bucket/dir")
+        };
+        let azure = |endpoint: Option<&str>, account: &str| {
+            let mut section =
+                serde_json::json!({"type": "azureblob", "account": account, "key": "a2V5"});
+            if let Some(e) = endpoint {
+                section["endpoint"] = e.into();
+            }
+            resolve(section, "s3:container/dir")
+        };
+        for endpoint in [
+            "http://127.0.0.1`:9",
+            "http://h/a b",
+            "http://h/a`b",
+            "ftp://h",
+        ] {
+            gcs(endpoint).expect_err(endpoint);
+            azure(Some(endpoint), "acct").expect_err(endpoint);
+        }
+        for account in ["a`b", "a b", "a.b", "aӖ"] {
+            let err = azure(None, account).expect_err(account);
+            assert!(err.to_string().contains("account"), "{err}");
+        }
+        gcs("http://127.0.0.1:9/storage").expect("plain GCS endpoint");
+        azure(
+            Some("http://127.0.0.1:9/devstoreaccount1"),
+            "devstoreaccount1",
+        )
+        .expect("emulator");
+        azure(None, "myaccount1").expect("plain account");
     }
 }
