@@ -221,6 +221,16 @@ fn s3(section: &Section, bucket: &str, retry: &RetryPolicy) -> Result<ObjectBack
         section.get("secret_access_key"),
     ) {
         (Some(id), Some(secret)) => {
+            // Both go into request headers, and object_store panics while signing on a
+            // header value that does not parse (found by fuzzing `/_admin/backup/download`).
+            for option in ["access_key_id", "session_token"] {
+                if section
+                    .get(option)
+                    .is_some_and(|v| http::HeaderValue::from_str(v).is_err())
+                {
+                    return Err(bad(section, option, "may not hold control characters"));
+                }
+            }
             builder = builder
                 .with_access_key_id(id)
                 .with_secret_access_key(secret);
@@ -575,6 +585,18 @@ mod tests {
             let mut section = keys.clone();
             section["endpoint"] = endpoint.into();
             resolve(section, "s3:bucket/dir").expect_err(endpoint);
+        }
+        // The fuzzer's access key was `a` and DEL characters.
+        for (option, value) in [
+            ("access_key_id", "a\u{7f}\u{7f}"),
+            ("access_key_id", "a\nb"),
+            ("session_token", "t\r\nx"),
+        ] {
+            let mut section = keys.clone();
+            section[option] = value.into();
+            let err = resolve(section, "s3:bucket/dir").expect_err(option);
+            assert!(err.to_string().contains(option), "{err}");
+            assert!(!err.to_string().contains(value), "{err}");
         }
         let location = resolve(keys, "s3:My_bucket-1.x/dir").expect("plain bucket");
         // A request is made (and fails: nothing listens) instead of panicking.
