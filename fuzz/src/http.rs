@@ -7,6 +7,7 @@
 //! aborted, and after [`JOBS_PER_STATE`] started jobs the whole state is replaced.
 //! Storage clients are pointed at a closed proxy port, so no request ever leaves the machine.
 
+use std::collections::VecDeque;
 use std::sync::{Arc, LazyLock, Mutex};
 use std::time::Duration;
 
@@ -75,7 +76,32 @@ struct Harness {
     server: Mutex<Server>,
 }
 
+/// Bodies of the last jobs started. A job runs in a task of its own while the fuzzer goes
+/// on, so a panic in it is reported with a later input (often an empty one): the panic
+/// hook prints these too, and one of them is the culprit.
+static RECENT_JOBS: Mutex<VecDeque<String>> = Mutex::new(VecDeque::new());
+
+/// How many of [`RECENT_JOBS`] are kept.
+const RECENT: usize = 32;
+
+fn print_recent_jobs_on_panic() {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if let Ok(jobs) = RECENT_JOBS.try_lock() {
+            eprintln!(
+                "== bodies of the last {} jobs started, newest last:",
+                jobs.len()
+            );
+            for body in jobs.iter() {
+                eprintln!("{body}");
+            }
+        }
+        previous(info);
+    }));
+}
+
 static HARNESS: LazyLock<Harness> = LazyLock::new(|| {
+    print_recent_jobs_on_panic();
     // Read by reqwest when a storage client is built; set before any thread is started.
     for var in [
         "HTTP_PROXY",
@@ -126,6 +152,13 @@ pub fn post(op: &str, body: &[u8]) {
             let Some(job) = answer["result"][&attr].as_str() else {
                 return; // An abort: nothing was started.
             };
+            {
+                let mut recent = RECENT_JOBS.lock().unwrap_or_else(|p| p.into_inner());
+                if recent.len() >= RECENT {
+                    recent.pop_front();
+                }
+                recent.push_back(String::from_utf8_lossy(body).into_owned());
+            }
             let abort = json!({ attr: job, "abort": true }).to_string().into_bytes();
             let (status, answer) = harness.runtime.block_on(send(&server.router, &path, abort));
             assert_eq!(status, 202, "aborting the job just started: {answer}");

@@ -18,7 +18,10 @@ use crate::{Error, Result};
 /// Commits block lists of one container.
 #[derive(Clone)]
 pub struct AzureCommitter {
+    /// Shared by every committer of the runtime (see [`super::http`]).
     client: reqwest::Client,
+    /// Limit of each request, start to end of the answer.
+    timeout: std::time::Duration,
     /// `https://<account>.blob.core.windows.net` or the emulator's `http://host:port/<account>`.
     base_url: String,
     account: String,
@@ -43,12 +46,9 @@ impl AzureCommitter {
         credentials: AzureCredentialProvider,
         timeout: std::time::Duration,
     ) -> Result<Self> {
-        let client = reqwest::Client::builder()
-            .timeout(timeout)
-            .build()
-            .map_err(|e| Error::Other(format!("Azure HTTP client: {e}")))?;
         Ok(AzureCommitter {
-            client,
+            client: super::http::plain_client("Azure")?,
+            timeout,
             base_url: base_url.trim_end_matches('/').to_owned(),
             account: account.to_owned(),
             container: container.to_owned(),
@@ -123,6 +123,7 @@ impl AzureCommitter {
         let response = self
             .client
             .put(url)
+            .timeout(self.timeout)
             .headers(parts_of.headers)
             .body(body)
             .send()

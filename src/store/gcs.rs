@@ -21,7 +21,10 @@ use crate::{Error, Result};
 /// Writes objects of one bucket.
 #[derive(Clone)]
 pub struct GcsWriter {
+    /// Shared by every writer of the runtime (see [`super::http`]).
     client: reqwest::Client,
+    /// Limit of each request, start to end of the answer.
+    timeout: std::time::Duration,
     base_url: String,
     bucket: String,
     credentials: Option<GcpCredentialProvider>,
@@ -51,19 +54,18 @@ impl GcsWriter {
         credentials: Option<GcpCredentialProvider>,
         timeout: std::time::Duration,
     ) -> Result<Self> {
-        let client = reqwest::Client::builder()
-            .timeout(timeout)
-            .build()
-            .map_err(|e| Error::Other(format!("GCS HTTP client: {e}")))?;
         Ok(GcsWriter {
-            client,
+            client: super::http::plain_client("GCS")?,
+            timeout,
             base_url: base_url.trim_end_matches('/').to_owned(),
             bucket: bucket.to_owned(),
             credentials,
         })
     }
 
+    /// The request with its time limit and, unless anonymous, its bearer token.
     async fn authorize(&self, request: reqwest::RequestBuilder) -> Result<reqwest::RequestBuilder> {
+        let request = request.timeout(self.timeout);
         let Some(provider) = &self.credentials else {
             return Ok(request);
         };

@@ -12,6 +12,7 @@ pub mod azure;
 mod buffer;
 pub mod fault;
 pub mod gcs;
+mod http;
 pub mod local;
 pub mod object;
 mod resolve;

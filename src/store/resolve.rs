@@ -13,6 +13,7 @@ use object_store::{Attribute, AttributeValue, Attributes, ClientOptions};
 
 use super::azure::AzureCommitter;
 use super::gcs::GcsWriter;
+use super::http::SharedConnector;
 use super::local::LocalBackend;
 use super::object::ObjectBackend;
 use super::{Capabilities, SharedBackend, join_key};
@@ -193,6 +194,14 @@ fn s3(section: &Section, bucket: &str, retry: &RetryPolicy) -> Result<ObjectBack
     } else {
         AmazonS3Builder::new()
     };
+    // object_store puts the bucket and the region into request URLs as they are, and
+    // panics on a URL that does not parse (found by fuzzing `/_admin/backup/download`).
+    if !s3_name(bucket) {
+        return Err(Error::BadConfig(format!(
+            "config section {:?}: bucket name {bucket:?}: {S3_NAME_CHARS}",
+            section.name
+        )));
+    }
     builder = builder.with_bucket_name(bucket);
     let endpoint = section.get("endpoint");
     if let Some(endpoint) = endpoint {
@@ -202,6 +211,9 @@ fn s3(section: &Section, bucket: &str, retry: &RetryPolicy) -> Result<ObjectBack
         .get("region")
         .unwrap_or(if endpoint.is_some() { "us-east-1" } else { "" });
     if !region.is_empty() {
+        if !s3_name(region) {
+            return Err(bad(section, "region", S3_NAME_CHARS));
+        }
         builder = builder.with_region(region);
     }
     match (
@@ -209,6 +221,16 @@ fn s3(section: &Section, bucket: &str, retry: &RetryPolicy) -> Result<ObjectBack
         section.get("secret_access_key"),
     ) {
         (Some(id), Some(secret)) => {
+            // Both go into request headers, and object_store panics while signing on a
+            // header value that does not parse (found by fuzzing `/_admin/backup/download`).
+            for option in ["access_key_id", "session_token"] {
+                if section
+                    .get(option)
+                    .is_some_and(|v| http::HeaderValue::from_str(v).is_err())
+                {
+                    return Err(bad(section, option, "may not hold control characters"));
+                }
+            }
             builder = builder
                 .with_access_key_id(id)
                 .with_secret_access_key(secret);
@@ -278,6 +300,7 @@ fn s3(section: &Section, bucket: &str, retry: &RetryPolicy) -> Result<ObjectBack
         .with_checksum_algorithm(object_store::aws::Checksum::CRC64NVME)
         .with_unsigned_payload(true)
         .with_retry(retry.object_store_config())
+        .with_http_connector(SharedConnector)
         .with_client_options(options)
         .build()
         .map_err(build_failed(section))?;
@@ -308,14 +331,21 @@ fn s3(section: &Section, bucket: &str, retry: &RetryPolicy) -> Result<ObjectBack
     .with_s3_uploads(lister))
 }
 
+const S3_NAME_CHARS: &str = "may hold only ASCII letters, digits, '.', '-' and '_'";
+
+/// A bucket or region name fit for a URL as it is: what S3 allows in bucket names, and the
+/// legacy upper case and `_`.
+fn s3_name(name: &str) -> bool {
+    name.bytes()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'))
+}
+
 /// An S3 endpoint is an origin: `http(s)://host[:port]`, nothing else. object_store builds
 /// request URLs by appending to the text given, and a path, query or user part there made
 /// it panic while signing (found by fuzzing `/_admin/backup/download`).
 fn s3_endpoint(section: &Section, endpoint: &str) -> Result<String> {
-    let url = url::Url::parse(endpoint).map_err(|e| bad(section, "endpoint", e))?;
-    let plain = matches!(url.scheme(), "http" | "https")
-        && url.host().is_some()
-        && url.username().is_empty()
+    let url = endpoint_url(section, endpoint)?;
+    let plain = url.username().is_empty()
         && url.password().is_none()
         && url.path() == "/"
         && url.query().is_none()
@@ -328,6 +358,31 @@ fn s3_endpoint(section: &Section, endpoint: &str) -> Result<String> {
         ));
     }
     Ok(url.origin().ascii_serialization())
+}
+
+/// An endpoint requests can be made of: an http(s) URL that `http::Uri` (what object_store
+/// makes requests of, and panics on when it fails) takes both as written and as `url`
+/// writes it. `url` alone accepts hosts such as ``127.0.0.1` `` and paths with spaces
+/// (found by fuzzing `/_admin/backup/download`).
+fn endpoint_url(section: &Section, endpoint: &str) -> Result<url::Url> {
+    let url = url::Url::parse(endpoint).map_err(|e| bad(section, "endpoint", e))?;
+    let fits = matches!(url.scheme(), "http" | "https")
+        && url.host().is_some()
+        && endpoint.parse::<http::Uri>().is_ok()
+        && url.as_str().parse::<http::Uri>().is_ok()
+        && url
+            .origin()
+            .ascii_serialization()
+            .parse::<http::Uri>()
+            .is_ok();
+    if !fits {
+        return Err(bad(
+            section,
+            "endpoint",
+            "must be an http(s) URL of characters fit for a request",
+        ));
+    }
+    Ok(url)
 }
 
 const AZURE_OPTIONS: &[&str] = &[
@@ -377,7 +432,7 @@ fn azure(section: &Section, container: &str, retry: &RetryPolicy) -> Result<Obje
         builder = builder.with_access_key(key);
     }
     if let Some(e) = &endpoint {
-        url::Url::parse(e).map_err(|err| bad(section, "endpoint", err))?;
+        endpoint_url(section, e)?;
         builder = builder.with_endpoint(e.clone());
     } else if section.bool("use_emulator", false)? {
         endpoint = std::env::var("AZURITE_BLOB_STORAGE_URL").ok();
@@ -390,11 +445,21 @@ fn azure(section: &Section, container: &str, retry: &RetryPolicy) -> Result<Obje
             Some(url.host_str()?.split('.').next()?.to_owned())
         })
         .unwrap_or_else(|| "devstoreaccount1".to_owned());
+    // The account is the host name of requests (`<account>.blob.core.windows.net`): Azure's
+    // rule, letters and digits, keeps anything else out of the URL.
+    if !account.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return Err(bad(
+            section,
+            "account",
+            "may hold only ASCII letters and digits",
+        ));
+    }
     let base_url = endpoint
         .clone()
         .unwrap_or_else(|| format!("https://{account}.blob.core.windows.net"));
     let store = builder
         .with_retry(retry.object_store_config())
+        .with_http_connector(SharedConnector)
         .with_client_options(client_options(endpoint.as_deref(), retry))
         .build()
         .map_err(build_failed(section))?;
@@ -446,7 +511,7 @@ fn gcs(section: &Section, bucket: &str, retry: &RetryPolicy) -> Result<ObjectBac
     let endpoint = section.get("endpoint");
     let base_url = endpoint.unwrap_or(GCS_DEFAULT_URL).trim_end_matches('/');
     if let Some(e) = endpoint {
-        url::Url::parse(e).map_err(|err| bad(section, "endpoint", err))?;
+        endpoint_url(section, e)?;
         builder = builder.with_base_url(base_url);
     }
     let anonymous = section.bool("anonymous", false)?;
@@ -473,6 +538,7 @@ fn gcs(section: &Section, bucket: &str, retry: &RetryPolicy) -> Result<ObjectBac
     }
     let store = builder
         .with_retry(retry.object_store_config())
+        .with_http_connector(SharedConnector)
         .with_client_options(client_options(endpoint, retry))
         .build()
         .map_err(build_failed(section))?;
@@ -494,4 +560,106 @@ fn gcs(section: &Section, bucket: &str, retry: &RetryPolicy) -> Result<ObjectBac
         storage_class(section, "storage_class"),
         Some(writer),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::repository::normalise;
+
+    fn resolve(section: serde_json::Value, repo: &str) -> Result<Location> {
+        let config = Config::from_json(&serde_json::json!({ "s3": section }))?;
+        let repo = normalise(repo, &config, "/")?;
+        resolve_location(&repo, &config, &RetryPolicy::quick())
+    }
+
+    /// A bucket or region that does not fit in a URL as it is is refused (7008) instead of
+    /// making object_store panic at the first request (`request must be valid:
+    /// InvalidUriChar`, found by fuzzing `/_admin/backup/download`).
+    #[tokio::test]
+    async fn s3_bucket_and_region_must_fit_a_url() {
+        let keys = serde_json::json!({
+            "type": "s3", "endpoint": "http://127.0.0.1:9",
+            "access_key_id": "a", "secret_access_key": "b",
+        });
+        // The first three made object_store panic; with `#` and `?` requests went to
+        // another bucket (`http://host/b`) or carried a query; the rest are no bucket names.
+        for bucket in [
+            "b x", "b`x", "b<x>", "b#x", "b?x", "b\"x", "b{x}", "b|x", "bä",
+        ] {
+            let err = resolve(keys.clone(), &format!("s3:{bucket}/dir"))
+                .expect_err(&format!("bucket {bucket:?} accepted"));
+            assert_eq!(err.error_num(None).code(), 7008, "{err}");
+        }
+        let mut region = keys.clone();
+        region["region"] = "us east".into();
+        let no_endpoint = serde_json::json!({"type": "s3", "region": "eu{1}"});
+        for section in [region, no_endpoint] {
+            let err = resolve(section, "s3:bucket/dir").expect_err("region accepted");
+            assert!(err.to_string().contains("region"), "{err}");
+        }
+        for endpoint in [
+            "http://127.0.0.1`:9",
+            "http://a b:9",
+            "http://h/a b",
+            "http://h:9/`",
+        ] {
+            let mut section = keys.clone();
+            section["endpoint"] = endpoint.into();
+            resolve(section, "s3:bucket/dir").expect_err(endpoint);
+        }
+        // The fuzzer's access key was `a` and DEL characters.
+        for (option, value) in [
+            ("access_key_id", "a\u{7f}\u{7f}"),
+            ("access_key_id", "a\nb"),
+            ("session_token", "t\r\nx"),
+        ] {
+            let mut section = keys.clone();
+            section[option] = value.into();
+            let err = resolve(section, "s3:bucket/dir").expect_err(option);
+            assert!(err.to_string().contains(option), "{err}");
+            assert!(!err.to_string().contains(value), "{err}");
+        }
+        let location = resolve(keys, "s3:My_bucket-1.x/dir").expect("plain bucket");
+        // A request is made (and fails: nothing listens) instead of panicking.
+        assert!(location.backend.stat("key").await.is_err());
+    }
+
+    /// GCS and Azure endpoints and Azure accounts go into request URLs too.
+    #[test]
+    fn gcs_and_azure_endpoints_and_accounts_must_fit_a_url() {
+        let gcs = |endpoint: &str| {
+            let section =
+                serde_json::json!({"type": "gcs", "anonymous": true, "endpoint": endpoint});
+            resolve(section, "s3:bucket/dir")
+        };
+        let azure = |endpoint: Option<&str>, account: &str| {
+            let mut section =
+                serde_json::json!({"type": "azureblob", "account": account, "key": "a2V5"});
+            if let Some(e) = endpoint {
+                section["endpoint"] = e.into();
+            }
+            resolve(section, "s3:container/dir")
+        };
+        for endpoint in [
+            "http://127.0.0.1`:9",
+            "http://h/a b",
+            "http://h/a`b",
+            "ftp://h",
+        ] {
+            gcs(endpoint).expect_err(endpoint);
+            azure(Some(endpoint), "acct").expect_err(endpoint);
+        }
+        for account in ["a`b", "a b", "a.b", "aӖ"] {
+            let err = azure(None, account).expect_err(account);
+            assert!(err.to_string().contains("account"), "{err}");
+        }
+        gcs("http://127.0.0.1:9/storage").expect("plain GCS endpoint");
+        azure(
+            Some("http://127.0.0.1:9/devstoreaccount1"),
+            "devstoreaccount1",
+        )
+        .expect("emulator");
+        azure(None, "myaccount1").expect("plain account");
+    }
 }
