@@ -37,6 +37,15 @@ async fn copy(src: &Location, dst: &Location, options: &Options) -> ferry::Resul
 
 /// A tree with what trips stores up: spaces, unicode, `#`/`%`/`+`, empty files, a file
 /// that is chunked (12 MiB at 5 MiB chunks), one just above and one just below a chunk.
+/// Downloads `remote` into a fresh directory below `dir` and checks it holds exactly `src`.
+async fn assert_downloads_as(remote: &Location, src: &Path, dir: &Path, server: &Server) {
+    let down = dir.join("down");
+    copy(remote, &Location::local(&down), &options(&dir.join("s2")))
+        .await
+        .expect("download");
+    assert_eq!(tree_digest(src), tree_digest(&down), "{}", server.name);
+}
+
 fn awkward_tree(root: &Path) {
     write(&root.join("empty"), b"");
     write(&root.join("dir with spaces/ünïcödé 名前.txt"), b"unicode");
@@ -325,15 +334,7 @@ pub async fn resume_with_dropped_upload(server: &Server) {
     copy(&Location::local(&src), &remote, &opts)
         .await
         .unwrap_or_else(|e| panic!("{}: the resume must send the file again: {e}", server.name));
-    let down = dir.path().join("down");
-    copy(
-        &remote,
-        &Location::local(&down),
-        &options(&dir.path().join("s2")),
-    )
-    .await
-    .expect("download");
-    assert_eq!(tree_digest(&src), tree_digest(&down), "{}", server.name);
+    assert_downloads_as(&remote, &src, dir.path(), server).await;
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -579,15 +580,7 @@ pub async fn resume_aborts_unjournalled_upload(server: &Server) {
             server.name
         );
     }
-    let down = dir.path().join("down");
-    copy(
-        &remote,
-        &Location::local(&down),
-        &options(&dir.path().join("s2")),
-    )
-    .await
-    .expect("download");
-    assert_eq!(tree_digest(&src), tree_digest(&down), "{}", server.name);
+    assert_downloads_as(&remote, &src, dir.path(), server).await;
     for (key, upload) in created {
         b.abort_upload(&key, &upload).await.expect("abort");
     }
@@ -803,15 +796,7 @@ pub async fn lost_create_answer_leaves_no_upload(server: &Server) {
         };
         assert_eq!(pending, expected, "{}", server.name);
     }
-    let down = dir.path().join("down");
-    copy(
-        &remote,
-        &Location::local(&down),
-        &options(&dir.path().join("s2")),
-    )
-    .await
-    .expect("download");
-    assert_eq!(tree_digest(&src), tree_digest(&down), "{}", server.name);
+    assert_downloads_as(&remote, &src, dir.path(), server).await;
     if let Some(pending) = remote
         .backend
         .pending_uploads(&remote.root)
