@@ -126,11 +126,15 @@ impl Run<'_> {
         // from a manifest or metadata is checked against the bytes sent.
         let verify_in_order = expected.is_some();
         let small = size <= self.cutoff();
+        // Whether `present` may have to read the destination to hash it: that takes budget,
+        // so no budget may be held across it (two files each holding half the budget while
+        // waiting for more would wait forever).
+        let maybe_present = self.existing.get(&f.key) == Some(&size);
         let (sha256, small_data) = match expected {
             Some(sha) => (sha, None),
             // A file sent in one request is read once, under the budget, and the buffer
             // hashed is the buffer sent.
-            None if small => {
+            None if small && !maybe_present => {
                 let permit = self.budget.take(size).await?;
                 let data = self.read(&f.key, 0..size, etag.as_deref()).await?;
                 (sha256_hex(data.clone()).await?, Some((data, permit)))

@@ -35,8 +35,6 @@ async fn copy(src: &Location, dst: &Location, options: &Options) -> ferry::Resul
     t.copy_tree().await
 }
 
-/// A tree with what trips stores up: spaces, unicode, `#`/`%`/`+`, empty files, a file
-/// that is chunked (12 MiB at 5 MiB chunks), one just above and one just below a chunk.
 /// Downloads `remote` into a fresh directory below `dir` and checks it holds exactly `src`.
 async fn assert_downloads_as(remote: &Location, src: &Path, dir: &Path, server: &Server) {
     let down = dir.join("down");
@@ -46,6 +44,8 @@ async fn assert_downloads_as(remote: &Location, src: &Path, dir: &Path, server: 
     assert_eq!(tree_digest(src), tree_digest(&down), "{}", server.name);
 }
 
+/// A tree with what trips stores up: spaces, unicode, `#`/`%`/`+`, empty files, a file
+/// that is chunked (12 MiB at 5 MiB chunks), one just above and one just below a chunk.
 fn awkward_tree(root: &Path) {
     write(&root.join("empty"), b"");
     write(&root.join("dir with spaces/ünïcödé 名前.txt"), b"unicode");
