@@ -262,18 +262,22 @@ pub fn default_state_dir() -> PathBuf {
 mod tests {
     use super::*;
 
-    #[test]
-    fn folds_records_and_ignores_torn_line() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let path = dir.path().join("j");
-        let j = Journal::open(&path).expect("open");
-        let up = OpenUpload {
+    fn small_upload() -> OpenUpload {
+        OpenUpload {
             size: 10,
             sha256: "ab".into(),
             chunk: 5,
             upload: "u1".into(),
             parts: BTreeMap::new(),
-        };
+        }
+    }
+
+    #[test]
+    fn folds_records_and_ignores_torn_line() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("j");
+        let j = Journal::open(&path).expect("open");
+        let up = small_upload();
         j.begin("a", &up).expect("begin");
         j.part("a", 0, "p0").expect("part");
         j.begin("b", &up).expect("begin");
@@ -303,13 +307,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("j");
         let j = Journal::open(&path).expect("open");
-        let up = OpenUpload {
-            size: 10,
-            sha256: "ab".into(),
-            chunk: 5,
-            upload: "u1".into(),
-            parts: BTreeMap::new(),
-        };
+        let up = small_upload();
         j.intent_at("a", 2000).expect("intent");
         // Killed before the id came back: no begin for "a".
         j.intent_at("b", 1000).expect("intent");
