@@ -21,7 +21,10 @@ const MAX_PAGES: usize = 1000;
 
 /// Lists the pending multipart uploads of one bucket.
 pub struct S3UploadLister {
+    /// The process's shared plain client (building one loads the TLS roots); each request
+    /// sets `timeout`.
     client: reqwest::Client,
+    timeout: std::time::Duration,
     /// The bucket's URL: `<endpoint>/<bucket>` (path style) or the virtual host's origin.
     bucket_url: url::Url,
     region: String,
@@ -66,14 +69,12 @@ impl S3UploadLister {
         credentials: Option<AwsCredentialProvider>,
         timeout: std::time::Duration,
     ) -> Result<Self> {
-        let client = reqwest::Client::builder()
-            .timeout(timeout)
-            .build()
-            .map_err(|e| Error::Other(format!("S3 HTTP client: {e}")))?;
+        let client = super::http::plain_client("S3")?;
         let bucket_url = url::Url::parse(bucket_url)
             .map_err(|e| Error::BadConfig(format!("{name}: S3 bucket URL: {e}")))?;
         Ok(S3UploadLister {
             client,
+            timeout,
             bucket_url,
             region: region.to_owned(),
             credentials,
@@ -167,6 +168,7 @@ impl S3UploadLister {
             .client
             .get(url.as_str())
             .headers(parts.headers)
+            .timeout(self.timeout)
             .send()
             .await
             .map_err(|e| self.failure(e.status().map(|s| s.as_u16()), &e.to_string()))?;
