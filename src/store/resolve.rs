@@ -203,9 +203,17 @@ fn s3(section: &Section, bucket: &str, retry: &RetryPolicy) -> Result<ObjectBack
         )));
     }
     builder = builder.with_bucket_name(bucket);
+    // rclone's default is path style; virtual-hosted style only when asked for.
+    let path_style = section.bool("force_path_style", true)?;
+    builder = builder.with_virtual_hosted_style_request(!path_style);
     let endpoint = section.get("endpoint");
     if let Some(endpoint) = endpoint {
-        builder = builder.with_endpoint(s3_endpoint(section, endpoint)?);
+        let origin = s3_endpoint(section, endpoint)?;
+        builder = builder.with_endpoint(if path_style {
+            origin
+        } else {
+            virtual_host(section, &origin, bucket)?
+        });
     }
     let region = section
         .get("region")
@@ -255,9 +263,6 @@ fn s3(section: &Section, bucket: &str, retry: &RetryPolicy) -> Result<ObjectBack
             ));
         }
     }
-    // rclone's default is path style; virtual-hosted style only when asked for.
-    let path_style = section.bool("force_path_style", true)?;
-    builder = builder.with_virtual_hosted_style_request(!path_style);
     if let Some(sse) = section.get("server_side_encryption") {
         if !matches!(sse, "AES256" | "aws:kms" | "aws:kms:dsse") {
             return Err(bad(
@@ -356,6 +361,30 @@ fn s3_endpoint(section: &Section, endpoint: &str) -> Result<String> {
             "endpoint",
             "must be http(s)://host[:port], without path, query or user",
         ));
+    }
+    Ok(url.origin().ascii_serialization())
+}
+
+/// The bucket's own origin for virtual-hosted style: rclone's `endpoint` names the service
+/// (`https://s3.example.com`) and the bucket becomes a subdomain of it, while object_store
+/// takes a virtual-hosted endpoint as the bucket's origin already; given the service's, every
+/// request went to the service without the bucket. An origin that already starts with the
+/// bucket is kept. An IP address cannot have a bucket subdomain.
+fn virtual_host(section: &Section, origin: &str, bucket: &str) -> Result<String> {
+    let mut url = url::Url::parse(origin).map_err(|e| bad(section, "endpoint", e))?;
+    let host = match url.host() {
+        Some(url::Host::Domain(host)) => host.to_owned(),
+        _ => {
+            return Err(bad(
+                section,
+                "endpoint",
+                "virtual-hosted style (force_path_style = false) needs a DNS name, not an IP address",
+            ));
+        }
+    };
+    if !host.starts_with(&format!("{bucket}.")) {
+        url.set_host(Some(&format!("{bucket}.{host}")))
+            .map_err(|e| bad(section, "endpoint", e))?;
     }
     Ok(url.origin().ascii_serialization())
 }
@@ -623,6 +652,39 @@ mod tests {
         let location = resolve(keys, "s3:My_bucket-1.x/dir").expect("plain bucket");
         // A request is made (and fails: nothing listens) instead of panicking.
         assert!(location.backend.stat("key").await.is_err());
+    }
+
+    /// rclone names the service in `endpoint`; virtual-hosted style puts the bucket in front.
+    #[test]
+    fn virtual_hosted_style_puts_the_bucket_in_the_host() {
+        let config = Config::from_json(&serde_json::json!({
+            "s3": {"type": "s3", "force_path_style": false}
+        }))
+        .expect("config");
+        let section = config.section("s3").expect("section");
+        let host = |origin: &str| virtual_host(section, origin, "b-1");
+        assert_eq!(
+            host("https://s3.example.com").expect("host"),
+            "https://b-1.s3.example.com"
+        );
+        assert_eq!(
+            host("http://s3.example.com:9000").expect("host"),
+            "http://b-1.s3.example.com:9000"
+        );
+        assert_eq!(
+            host("https://b-1.s3.example.com").expect("host"),
+            "https://b-1.s3.example.com",
+            "an endpoint that already names the bucket is kept"
+        );
+        let err = host("http://127.0.0.1:9000").expect_err("an IP address has no subdomains");
+        assert_eq!(err.error_num(None).code(), 7008, "{err}");
+        // Through the resolver: accepted with a DNS name, refused with an address.
+        let keys = |endpoint: &str| {
+            serde_json::json!({"type": "s3", "force_path_style": false, "endpoint": endpoint,
+                               "access_key_id": "a", "secret_access_key": "b"})
+        };
+        resolve(keys("http://s3.example.com"), "s3:b-1/dir").expect("virtual host");
+        resolve(keys("http://127.0.0.1:9"), "s3:b-1/dir").expect_err("IP address");
     }
 
     /// GCS and Azure endpoints and Azure accounts go into request URLs too.
