@@ -56,7 +56,10 @@ impl<K: PartialEq, V: Clone> Cache<K, V> {
     }
 }
 
-/// The runtime a client will run on, when known.
+/// The runtime a client will run on, when known. A client built outside any runtime is
+/// never shared: its connections are driven by whichever runtime first uses it, and once
+/// that runtime is dropped every other user of the client fails ("dispatch task is gone";
+/// seen in the conformance suite, whose tests each run their own runtime).
 fn runtime() -> Option<tokio::runtime::Id> {
     tokio::runtime::Handle::try_current().ok().map(|h| h.id())
 }
@@ -68,7 +71,7 @@ pub struct SharedConnector;
 
 /// Clients by runtime and options (their `Debug` text, which names every setting). The
 /// options may hold a proxy URL with a password: kept here, never shown.
-static CLIENTS: Cache<(Option<tokio::runtime::Id>, String), HttpClient> = Cache::new();
+static CLIENTS: Cache<(tokio::runtime::Id, String), HttpClient> = Cache::new();
 
 /// The `Debug` text of `options` when it tells every setting apart. It does not for root
 /// certificates (shown without content) and DNS resolvers, which Ferry never sets; options
@@ -80,10 +83,10 @@ fn options_key(options: &ClientOptions) -> Option<String> {
 
 impl HttpConnector for SharedConnector {
     fn connect(&self, options: &ClientOptions) -> object_store::Result<HttpClient> {
-        let Some(key) = options_key(options) else {
+        let (Some(runtime), Some(key)) = (runtime(), options_key(options)) else {
             return ReqwestConnector::default().connect(options);
         };
-        CLIENTS.get_or_build((runtime(), key), || {
+        CLIENTS.get_or_build((runtime, key), || {
             ReqwestConnector::default().connect(options)
         })
     }
@@ -91,15 +94,19 @@ impl HttpConnector for SharedConnector {
 
 /// Plain clients (reqwest's defaults, no request timeout: each request sets its own) for
 /// the requests Ferry sends itself (GCS sessions, Azure block list commits), by runtime.
-static PLAIN: Cache<Option<tokio::runtime::Id>, reqwest::Client> = Cache::new();
+static PLAIN: Cache<tokio::runtime::Id, reqwest::Client> = Cache::new();
 
 /// The shared plain client; `what` names the caller in the error.
 pub fn plain_client(what: &str) -> Result<reqwest::Client> {
-    PLAIN.get_or_build(runtime(), || {
+    let build = || {
         reqwest::Client::builder()
             .build()
             .map_err(|e| Error::Other(format!("{what} HTTP client: {e}")))
-    })
+    };
+    match runtime() {
+        Some(runtime) => PLAIN.get_or_build(runtime, build),
+        None => build(),
+    }
 }
 
 impl<K, V> fmt::Debug for Cache<K, V> {
@@ -122,8 +129,8 @@ mod tests {
             .count()
     }
 
-    #[test]
-    fn same_options_share_a_client() {
+    #[tokio::test]
+    async fn same_options_share_a_client() {
         // Timeouts no other test uses.
         let options = ClientOptions::new().with_timeout(Duration::from_millis(7_001));
         SharedConnector.connect(&options).expect("client");
@@ -133,6 +140,14 @@ mod tests {
             .connect(&options.with_timeout(Duration::from_millis(7_002)))
             .expect("client");
         assert_eq!(kept("7.002s"), 1);
+    }
+
+    #[test]
+    fn outside_a_runtime_nothing_is_shared() {
+        // Timeouts no other test uses.
+        let options = ClientOptions::new().with_timeout(Duration::from_millis(7_003));
+        SharedConnector.connect(&options).expect("client");
+        assert_eq!(kept("7.003s"), 0);
     }
 
     #[test]
