@@ -14,6 +14,7 @@ pub mod fault;
 pub mod gcs;
 mod http;
 pub mod local;
+pub mod memory;
 pub mod object;
 mod resolve;
 pub mod s3_uploads;

@@ -1,11 +1,13 @@
 //! The servers under test: how to reach each (from `backends/run`'s settings) and what it can do.
 
 use std::path::Path;
+use std::sync::Arc;
 
 use ferry::config::Config;
 use ferry::repository::normalise;
 use ferry::retry::RetryPolicy;
-use ferry::store::{Location, resolve_location};
+use ferry::store::memory::MemoryBackend;
+use ferry::store::{Backend, Location, resolve_location};
 use serde_json::{Value, json};
 
 /// One server and its declared differences.
@@ -22,6 +24,9 @@ pub struct Server {
     /// `2010-11-10T20:48:33.000Z` for every upload, so there every upload looks 16 years old:
     /// older than any journal intent (kept by a resume) and than any `--max-age`.
     pub real_upload_times: bool,
+    /// The in-memory store ([`Server::memory`]): reached in this process only, so the cases
+    /// that run the `ferry` binary cannot use it.
+    pub memory: Option<Arc<MemoryBackend>>,
 }
 
 fn setting(tag: &str, key: &str) -> String {
@@ -47,6 +52,7 @@ impl Server {
             endpoint,
             lists_pending_uploads,
             real_upload_times: lists_pending_uploads,
+            memory: None,
         }
     }
 
@@ -71,6 +77,7 @@ impl Server {
             endpoint,
             lists_pending_uploads: false,
             real_upload_times: false,
+            memory: None,
         }
     }
 
@@ -83,11 +90,30 @@ impl Server {
             endpoint,
             lists_pending_uploads: false,
             real_upload_times: false,
+            memory: None,
+        }
+    }
+
+    /// Ferry's in-memory store, fresh for each case, with the servers' 5 MiB chunks: a
+    /// complement to the real servers that needs none (never a replacement for them).
+    pub fn memory() -> Server {
+        Server {
+            name: "memory",
+            section: Value::Null,
+            bucket: "bucket".into(),
+            endpoint: String::new(),
+            lists_pending_uploads: true,
+            real_upload_times: true,
+            memory: Some(Arc::new(MemoryBackend::new())),
         }
     }
 
     /// The config object with this server as section `remote`.
     pub fn config(&self) -> Value {
+        assert!(
+            self.memory.is_none(),
+            "the in-memory store has no config: the ferry binary cannot reach it"
+        );
         json!({ "remote": self.section })
     }
 
@@ -101,6 +127,11 @@ impl Server {
     }
 
     pub fn location_with(&self, prefix: &str, retry: &RetryPolicy) -> Location {
+        if let Some(memory) = &self.memory {
+            let mut location = memory.location(&format!("{}/{prefix}", self.bucket));
+            location.hints.chunk_size = Some(5 << 20);
+            return location;
+        }
         let config = Config::from_json(&self.config()).expect("valid config");
         let repo = normalise(&self.repository(prefix), &config, "/").expect("valid repository");
         resolve_location(&repo, &config, retry).expect("resolves")
@@ -117,6 +148,11 @@ impl Server {
     pub async fn pending_uploads(&self, prefix: &str) -> Option<Vec<String>> {
         if !self.lists_pending_uploads {
             return None;
+        }
+        if let Some(memory) = &self.memory {
+            // The store itself is the server: its own listing is the truth.
+            let pending = memory.pending_uploads(prefix).await.expect("list uploads");
+            return Some(pending?.into_iter().map(|u| u.key).collect());
         }
         let url = format!("{}/{}?uploads=&prefix={prefix}", self.endpoint, self.bucket);
         // Signed (SigV4, object_store's signer): rclone serve s3 refuses anonymous requests.
