@@ -19,12 +19,18 @@ pub enum ErrorNum {
     BadParameter = 10,
     FileNotFound = 14,
     LockTimeout = 18,
+    /// The scheduler's queue is full (async jobs: too many pending).
+    QueueFull = 21,
+    /// The server stopped before the work finished.
+    ShuttingDown = 30,
     HttpBadParameter = 400,
     HttpUnauthorized = 401,
     HttpNotFound = 404,
     HttpMethodNotAllowed = 405,
     CorruptedJson = 600,
     SuperfluousSuffixes = 601,
+    /// `/_db/<name>/...` with a database other than `_system`.
+    DatabaseNotFound = 1228,
     HotBackupInternal = 7001,
     HotRestoreInternal = 7002,
     NoSpaceLeft = 7004,
@@ -44,7 +50,11 @@ impl ErrorNum {
     pub fn http_status(self) -> u16 {
         match self {
             ErrorNum::LockTimeout => 408,
-            ErrorNum::HttpNotFound | ErrorNum::FileNotFound | ErrorNum::NoSuchHotBackup => 404,
+            ErrorNum::HttpNotFound
+            | ErrorNum::FileNotFound
+            | ErrorNum::NoSuchHotBackup
+            | ErrorNum::DatabaseNotFound => 404,
+            ErrorNum::QueueFull | ErrorNum::ShuttingDown => 503,
             ErrorNum::HttpMethodNotAllowed => 405,
             ErrorNum::HttpUnauthorized | ErrorNum::Forbidden => 401,
             ErrorNum::Failed | ErrorNum::HotBackupInternal => 500,

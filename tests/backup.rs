@@ -108,8 +108,13 @@ fn create_list_get_delete() {
         "{}",
         meta.id
     );
-    assert_eq!(meta.nr_files, 4, "data files only");
-    assert_eq!(meta.size_in_bytes, 300_000 + 12 + 16 + 9);
+    // ArangoDB's release tests: every file of the backup but META counts (SHA256SUMS too).
+    let dir = s.backups.path(&meta.id);
+    let sums = fs::metadata(dir.join(MANIFEST_FILE))
+        .expect("SHA256SUMS")
+        .len();
+    assert_eq!(meta.nr_files, 4 + 1, "data files and SHA256SUMS");
+    assert_eq!(meta.size_in_bytes, 300_000 + 12 + 16 + 9 + sums);
     assert!(!meta.potentially_inconsistent);
     assert!(meta.count_includes_files_only && meta.available);
     assert_eq!(meta.datetime.len(), "2026-08-04T15:27:49Z".len());
@@ -430,7 +435,7 @@ fn symlinks_are_not_followed() {
     std::os::unix::fs::symlink(&outside, s.data.join("link-dir")).expect("symlink");
     std::os::unix::fs::symlink(outside.join("secret"), s.data.join("link-file")).expect("symlink");
     let meta = create(&s, "links");
-    assert_eq!(meta.nr_files, 4);
+    assert_eq!(meta.nr_files, 4 + 1, "data files and SHA256SUMS");
     let dir = s.backups.path(&meta.id);
     assert!(fs::symlink_metadata(dir.join("link-dir")).is_err());
     assert!(fs::symlink_metadata(dir.join("link-file")).is_err());

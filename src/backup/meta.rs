@@ -34,9 +34,9 @@ pub struct Meta {
     pub datetime: String,
     #[serde(default)]
     pub keys: Vec<KeyInfo>,
-    /// Bytes of the data files: neither `META` nor `SHA256SUMS` is counted.
+    /// Bytes of every file of the backup but `META` (`SHA256SUMS` included).
     pub size_in_bytes: u64,
-    /// Number of data files: neither `META` nor `SHA256SUMS` is counted.
+    /// Number of files of the backup but `META` (`SHA256SUMS` included).
     pub nr_files: u64,
     #[serde(rename = "nrDBServers", default = "one")]
     pub nr_db_servers: u32,

@@ -314,26 +314,27 @@ impl JobManager {
         }
     }
 
-    /// The status object of job `id` of the given direction; `None` if there is none.
-    pub fn status(&self, direction: Direction, id: &str) -> Option<Value> {
+    /// The status object of job `id`, upload or download (one id space, as ArangoDB's
+    /// clients assume); `None` if there is none.
+    pub fn status(&self, id: &str) -> Option<Value> {
         let jobs = self.jobs();
-        let job = jobs.get(id).filter(|j| j.record.direction == direction)?;
+        let job = jobs.get(id)?;
         let live = (!job.record.state.is_finished()).then(|| job.stats.snapshot());
         Some(job.record.status(live))
     }
 
     /// Aborts job `id`: marks it cancelled at once and stops its work; its status object.
-    pub fn abort(&self, direction: Direction, id: &str) -> Option<Value> {
+    pub fn abort(&self, id: &str) -> Option<Value> {
         {
             let jobs = self.jobs();
-            let job = jobs.get(id).filter(|j| j.record.direction == direction)?;
+            let job = jobs.get(id)?;
             if job.record.state.is_finished() {
                 return Some(job.record.status(None));
             }
             job.cancel.cancel();
         }
         self.update(id, |r| r.cancelled = true);
-        self.status(direction, id)
+        self.status(id)
     }
 
     /// Counts of jobs by state, for metrics.

@@ -2,6 +2,7 @@
 //! can be aborted, and survive a restart of the server.
 
 mod manager;
+mod present;
 mod record;
 pub mod transfer;
 

@@ -111,11 +111,17 @@ impl JobRecord {
             Direction::Upload => "UploadId",
             Direction::Download => "DownloadId",
         };
+        let time = if live.is_some() {
+            now_string()
+        } else {
+            self.updated.clone()
+        };
+        // ArangoDB's tools read `Progress.Time`, both Go drivers `Progress.Timestamp`.
         let mut server = json!({
             "Status": self.state.label(),
             "Progress": {
                 "Total": p.files_total, "Done": p.files_done,
-                "Time": if live.is_some() { now_string() } else { self.updated.clone() },
+                "Time": time, "Timestamp": time,
                 "TotalBytes": p.bytes_total, "DoneBytes": p.bytes_done,
                 "BytesPerSecond": p.bytes_per_second.round() as u64,
             },

@@ -15,6 +15,7 @@ use std::sync::Arc;
 use bytes::Bytes;
 use tokio_util::sync::CancellationToken;
 
+use super::present::{self, Extra, WithExtra};
 use crate::backup::{BackupDir, BackupError, BackupId, MANIFEST_FILE, META_FILE, Manifest, Meta};
 use crate::engine::digest::sha256_hex;
 use crate::engine::{FileSpec, Options, Progress, Stats, Summary, Transfer};
@@ -115,16 +116,21 @@ impl BackupTransfer {
         self.repository.child(self.id.as_str())
     }
 
-    /// Runs the engine from `src` to `dst`, with `known` content for server-side copies.
+    /// Runs the engine from `src` to `dst`, with `known` content for server-side copies;
+    /// `extra` is what the job makes present besides (counted in its progress).
     async fn copy(
         &self,
         src: &Location,
         dst: &Location,
-        known: HashMap<String, String>,
+        (known, extra): (HashMap<String, String>, Extra),
         files: Vec<FileSpec>,
         num: ErrorNum,
     ) -> Result<Summary, JobError> {
-        let progress: &dyn Progress = &*self.stats;
+        let progress = WithExtra {
+            inner: &*self.stats,
+            extra,
+        };
+        let progress: &dyn Progress = &progress;
         let mut t = Transfer::new(src, dst, &self.options, progress);
         t.stats = Some(&self.stats);
         t.cancel = self.cancel.clone();
@@ -145,7 +151,9 @@ impl BackupTransfer {
             .retry
             .run("put", || remote.backend.put(&abs, data.clone(), &sha))
             .await
-            .map_err(|e| JobError::from_engine(e, num))
+            .map_err(|e| JobError::from_engine(e, num))?;
+        present::done(&self.stats, key, data.len() as u64);
+        Ok(())
     }
 
     async fn get_small(
@@ -254,14 +262,21 @@ impl BackupTransfer {
             .collect();
         let known = self.repository_content().await?;
         let local = Location::local(self.backups.path(&self.id));
-        let summary = self.copy(&local, &self.remote(), known, files, num).await?;
+        let sums = manifest.to_text().into_bytes();
+        let meta_bytes = meta.to_bytes().map_err(|e| JobError::from_backup(e, num))?;
+        let extra = Extra {
+            files: 2,
+            bytes: (sums.len() + meta_bytes.len()) as u64,
+        };
+        extra.plan(&self.stats);
+        let summary = self
+            .copy(&local, &self.remote(), (known, extra), files, num)
+            .await?;
         if self.cancel.is_cancelled() {
             // Aborted after the data went: without META the remote backup stays incomplete.
             return Err(JobError::from_engine(Error::Cancelled, num));
         }
-        self.put_small(MANIFEST_FILE, manifest.to_text().into_bytes(), num)
-            .await?;
-        let meta_bytes = meta.to_bytes().map_err(|e| JobError::from_backup(e, num))?;
+        self.put_small(MANIFEST_FILE, sums, num).await?;
         self.put_small(META_FILE, meta_bytes, num).await?;
         Ok(summary)
     }
@@ -369,8 +384,22 @@ impl BackupTransfer {
         })
         .await?;
         let mut files = Vec::new();
+        let mut extra = Extra {
+            files: 2,
+            bytes: (sums.len() + meta_bytes.len()) as u64,
+        };
+        for (path, _) in manifest.iter().filter(|(p, _)| linked.contains(*p)) {
+            extra.files += 1;
+            extra.bytes += sizes.get(path).copied().unwrap_or_default();
+        }
+        extra.plan(&self.stats);
         for (path, sha) in manifest.iter() {
             if linked.contains(path) {
+                present::done(
+                    &self.stats,
+                    path,
+                    sizes.get(path).copied().unwrap_or_default(),
+                );
                 continue;
             }
             let size = *sizes.get(path).ok_or_else(|| {
@@ -387,13 +416,14 @@ impl BackupTransfer {
         }
         let local = Location::local(&scratch);
         let summary = self
-            .copy(&remote, &local, HashMap::new(), files, num)
+            .copy(&remote, &local, (HashMap::new(), extra), files, num)
             .await?;
 
         // Verify everything and publish by one rename.
         let (backups, id) = (self.backups.clone(), self.id.clone());
         let sums = sums.to_vec();
         let meta_bytes = meta_bytes.to_vec();
+        let (sums_len, meta_len) = (sums.len() as u64, meta_bytes.len() as u64);
         blocking(num, move || {
             for (name, data) in [(MANIFEST_FILE, &sums), (META_FILE, &meta_bytes)] {
                 let p = scratch.join(name);
@@ -402,6 +432,8 @@ impl BackupTransfer {
             backups.publish_download(&scratch, &id)
         })
         .await?;
+        present::done(&self.stats, MANIFEST_FILE, sums_len);
+        present::done(&self.stats, META_FILE, meta_len);
         Ok(summary)
     }
 }

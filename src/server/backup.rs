@@ -135,15 +135,20 @@ fn transfer(state: Arc<AppState>, body: Body, direction: Direction) -> Result<Re
         Direction::Upload => "uploadId",
         Direction::Download => "downloadId",
     };
-    if body.has(id_name) {
-        let job = body.required_string(id_name)?;
+    // One id space: go-driver v1 polls and aborts downloads at `upload` with `uploadId`, v2
+    // aborts them there with `downloadId` (docs/clients.md).
+    if let Some(key) = [id_name, "uploadId", "downloadId"]
+        .into_iter()
+        .find(|k| body.has(k))
+    {
+        let job = body.required_string(key)?;
         let abort = body.bool("abort")?.unwrap_or(false);
-        let unknown = || ApiError::new(ErrorNum::HttpNotFound, format!("no such {id_name}: {job}"));
+        let unknown = || ApiError::new(ErrorNum::HttpNotFound, format!("no such {key}: {job}"));
         return if abort {
-            let status = state.jobs.abort(direction, job).ok_or_else(unknown)?;
+            let status = state.jobs.abort(job).ok_or_else(unknown)?;
             Ok(success(StatusCode::ACCEPTED, status))
         } else {
-            let status = state.jobs.status(direction, job).ok_or_else(unknown)?;
+            let status = state.jobs.status(job).ok_or_else(unknown)?;
             Ok(success(StatusCode::OK, status))
         };
     }

@@ -6,6 +6,7 @@
 
 pub mod auth;
 mod backup;
+mod database;
 pub mod envelope;
 mod metrics;
 
@@ -99,6 +100,7 @@ pub fn router(state: Arc<AppState>, auth: auth::Auth) -> Router {
         .merge(api)
         .fallback(not_found)
         .with_state(state)
+        .layer(axum::middleware::from_fn(database::only_system))
         .layer(axum::middleware::from_fn_with_state(
             Arc::new(auth),
             auth::require,

@@ -115,6 +115,7 @@ pub fn check_status(kind: Kind, job: &str, status: &Value) {
             "Total",
             "Done",
             "Time",
+            "Timestamp",
             "TotalBytes",
             "DoneBytes",
             "BytesPerSecond"
@@ -129,6 +130,7 @@ pub fn check_status(kind: Kind, job: &str, status: &Value) {
         is_utc_time(p["Time"].as_str().unwrap_or_default()),
         "{status}"
     );
+    assert_eq!(p["Timestamp"], p["Time"], "{status}");
     assert!(
         progress(status, "Done") <= progress(status, "Total"),
         "{status}"

@@ -90,9 +90,14 @@ async fn seed_examples_upload_then_download_round_trip() {
     sha256sum_check(&remote);
     assert!(staged_files(&repo_dir).is_empty(), "no staged data left");
 
-    // The job ids are per direction.
+    // Job ids are one space (go-driver v1 and v2 rely on it, docs/clients.md): the upload
+    // is found at download too, and keeps its own key.
+    let found = server
+        .ok("download", json!({ "downloadId": upload }), 200)
+        .await;
+    assert_eq!(found["UploadId"], upload.as_str(), "{found}");
     server
-        .fails("download", json!({ "downloadId": upload }), 404, 404)
+        .fails("download", json!({ "downloadId": "99999999" }), 404, 404)
         .await;
     // Aborting a finished job does not change its outcome.
     let (code, answer) = server
@@ -120,9 +125,11 @@ async fn seed_examples_upload_then_download_round_trip() {
     assert_eq!(server.ids().await, [id.as_str()]);
     assert_eq!(tree_digest(&server.backups.join(&id)), original);
     assert_eq!(names(&server.backups), [id.as_str()], "no scratch left");
-    server
-        .fails("upload", json!({ "uploadId": download }), 404, 404)
+    // go-driver v1 polls downloads this way.
+    let found = server
+        .ok("upload", json!({ "uploadId": download }), 200)
         .await;
+    assert_eq!(found["DownloadId"], download.as_str(), "{found}");
 
     // A download of a backup that exists locally is refused, and the backup untouched.
     let meta = server.backups.join(&id).join("META");
