@@ -122,38 +122,6 @@ impl Error {
         }
     }
 
-    /// Wraps an object store failure, keeping the remote's message but never a credential.
-    pub fn storage(context: impl Into<String>, err: &object_store::Error) -> Self {
-        use object_store::Error as E;
-        let retryable = !matches!(
-            err,
-            E::NotFound { .. }
-                | E::AlreadyExists { .. }
-                | E::Precondition { .. }
-                | E::NotModified { .. }
-                | E::NotSupported { .. }
-                | E::NotImplemented { .. }
-                | E::PermissionDenied { .. }
-                | E::Unauthenticated { .. }
-                | E::InvalidPath { .. }
-                | E::UnknownConfigurationKey { .. }
-        );
-        if let E::NotFound { path, .. } = err {
-            return Error::NotFound(path.clone());
-        }
-        let message = with_causes(err);
-        // A client error (4xx but 408/429) will fail the same way again. object_store keeps
-        // its HTTP error type private, so the status is read from its message.
-        let retryable = retryable
-            && !http_status(&message)
-                .is_some_and(|s| (400..500).contains(&s) && s != 408 && s != 429);
-        Error::Storage {
-            context: context.into(),
-            message: crate::secret::scrub(&message),
-            retryable,
-        }
-    }
-
     /// Whether trying the same request again may succeed.
     pub fn is_retryable(&self) -> bool {
         match self {
@@ -208,28 +176,6 @@ impl Error {
     }
 }
 
-/// The error's message followed by those of its causes that it does not already say: a
-/// timeout or a reset is otherwise only "error sending request".
-fn with_causes(err: &dyn std::error::Error) -> String {
-    let mut message = err.to_string();
-    let mut cause = err.source();
-    while let Some(c) = cause {
-        let text = c.to_string();
-        if !message.contains(&text) {
-            message.push_str(": ");
-            message.push_str(&text);
-        }
-        cause = c.source();
-    }
-    message
-}
-
-/// The HTTP status in an `object_store` error message (`… status code: 403 Forbidden …`).
-fn http_status(message: &str) -> Option<u16> {
-    let at = message.find("status code: ")? + "status code: ".len();
-    message.get(at..at + 3)?.parse().ok()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -243,13 +189,6 @@ mod tests {
         assert_eq!(ErrorNum::NotImplemented.http_status(), 501);
         assert_eq!(ErrorNum::RemoteRepositoryConfigBad.http_status(), 400);
         assert_eq!(ErrorNum::NoSuchHotBackup.http_status(), 404);
-    }
-
-    #[test]
-    fn status_in_message() {
-        let m = "Error performing PUT http://h/b in 1ms - Server returned non-2xx status code: 400 Bad Request: x";
-        assert_eq!(http_status(m), Some(400));
-        assert_eq!(http_status("connection reset"), None);
     }
 
     #[test]

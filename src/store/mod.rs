@@ -5,19 +5,23 @@
 //! planning, concurrency, hashing, retries, progress and cleanup are written once, in
 //! [`crate::engine`]. Backends differ only through their declared [`Capabilities`].
 //!
-//! Cloud stores are [`object::ObjectBackend`] over the `object_store` crate (GCS writes go
-//! through [`gcs`], see there why); local directories are [`local::LocalBackend`].
+//! One module per provider, each with its builder and its one `impl Backend`: [`s3`],
+//! [`gcs`] and [`azure`] over the shared `object_store` helper [`object::Objects`], and
+//! [`local`] on `std::fs`. [`resolve_location`] picks the provider a section's type names.
 
 pub mod azure;
 mod buffer;
+mod builder;
 pub mod fault;
 pub mod gcs;
 mod http;
 pub mod local;
+mod location;
 pub mod memory;
 pub mod object;
+mod object_error;
 mod resolve;
-pub mod s3_uploads;
+pub mod s3;
 
 use std::fmt;
 use std::ops::Range;
@@ -26,7 +30,8 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use bytes::Bytes;
 
-pub use resolve::{Location, resolve_location};
+pub use location::{Location, SectionHints};
+pub use resolve::resolve_location;
 
 use crate::Result;
 

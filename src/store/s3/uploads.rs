@@ -4,7 +4,7 @@
 //! ones still pending, and an upload whose id was lost (a kill between CreateMultipartUpload
 //! and the journal's record of the id) can only be found that way. The request is sent here,
 //! signed by `object_store`'s own [`AwsAuthorizer`] with the section's credentials, the way
-//! [`super::azure`] sends Put Block List.
+//! [`crate::store::azure`] sends Put Block List.
 
 use std::fmt;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -13,7 +13,8 @@ use object_store::aws::{AwsAuthorizer, AwsCredentialProvider};
 use object_store::client::{HttpRequest, HttpRequestBody};
 use serde::Deserialize;
 
-use super::PendingUpload;
+use crate::store::PendingUpload;
+use crate::store::object_error::{http_failure, storage};
 use crate::{Error, Result};
 
 /// Most pages one listing follows (1,000 uploads each): a bound, not an expected size.
@@ -69,7 +70,7 @@ impl S3UploadLister {
         credentials: Option<AwsCredentialProvider>,
         timeout: std::time::Duration,
     ) -> Result<Self> {
-        let client = super::http::plain_client("S3")?;
+        let client = crate::store::http::plain_client("S3")?;
         let bucket_url = url::Url::parse(bucket_url)
             .map_err(|e| Error::BadConfig(format!("{name}: S3 bucket URL: {e}")))?;
         Ok(S3UploadLister {
@@ -84,12 +85,11 @@ impl S3UploadLister {
     }
 
     fn failure(&self, status: Option<u16>, message: &str) -> Error {
-        let retryable = status.is_none_or(|s| s >= 500 || s == 408 || s == 429);
-        Error::Storage {
-            context: format!("{} list pending uploads", self.name),
-            message: crate::secret::scrub(message),
-            retryable,
-        }
+        http_failure(
+            format!("{} list pending uploads", self.name),
+            status,
+            message,
+        )
     }
 
     /// Every pending upload whose key starts with `prefix`; `None` when the server cannot
@@ -158,10 +158,10 @@ impl S3UploadLister {
             let credential = provider
                 .get_credential()
                 .await
-                .map_err(|e| Error::storage(format!("{} credentials", self.name), &e))?;
+                .map_err(|e| storage(format!("{} credentials", self.name), &e))?;
             AwsAuthorizer::new(&credential, "s3", &self.region)
                 .try_authorize(&mut request, None)
-                .map_err(|e| Error::storage(format!("{} signing", self.name), &e))?;
+                .map_err(|e| storage(format!("{} signing", self.name), &e))?;
         }
         let (parts, _) = request.into_parts();
         let response = self

@@ -16,12 +16,13 @@ use object_store::gcp::GcpCredentialProvider;
 use object_store::{Attribute, Attributes};
 use reqwest::StatusCode;
 
+use crate::store::object_error::{http_failure, storage};
 use crate::{Error, Result};
 
 /// Writes objects of one bucket.
 #[derive(Clone)]
 pub struct GcsWriter {
-    /// Shared by every writer of the runtime (see [`super::http`]).
+    /// Shared by every writer of the runtime (see [`crate::store::http`]).
     client: reqwest::Client,
     /// Limit of each request, start to end of the answer.
     timeout: std::time::Duration,
@@ -55,7 +56,7 @@ impl GcsWriter {
         timeout: std::time::Duration,
     ) -> Result<Self> {
         Ok(GcsWriter {
-            client: super::http::plain_client("GCS")?,
+            client: crate::store::http::plain_client("GCS")?,
             timeout,
             base_url: base_url.trim_end_matches('/').to_owned(),
             bucket: bucket.to_owned(),
@@ -72,7 +73,7 @@ impl GcsWriter {
         let credential = provider
             .get_credential()
             .await
-            .map_err(|e| Error::storage("GCS credentials", &e))?;
+            .map_err(|e| storage("GCS credentials", &e))?;
         Ok(if credential.bearer.is_empty() {
             request
         } else {
@@ -81,13 +82,11 @@ impl GcsWriter {
     }
 
     fn failure(context: &str, status: Option<StatusCode>, message: String) -> Error {
-        let retryable =
-            status.is_none_or(|s| s.is_server_error() || s.as_u16() == 429 || s.as_u16() == 408);
-        Error::Storage {
-            context: format!("GCS {context}"),
-            message: crate::secret::scrub(&message),
-            retryable,
-        }
+        http_failure(
+            format!("GCS {context}"),
+            status.map(|s| s.as_u16()),
+            &message,
+        )
     }
 
     async fn send(

@@ -186,7 +186,7 @@ fn read_at(path: &Path, range: Range<u64>) -> Result<Bytes> {
     let want = usize::try_from(len)
         .map_err(|_| Error::Other(format!("{}: read of {len} bytes", path.display())))?;
     // Into the spare room of a (reused) buffer: nothing is zeroed first.
-    let mut buf = super::buffer::take(want);
+    let mut buf = crate::store::buffer::take(want);
     file.seek(SeekFrom::Start(range.start))
         .and_then(|_| (&file).take(len).read_to_end(&mut buf))
         .map_err(|e| Error::io(path, e))?;
@@ -199,7 +199,7 @@ fn read_at(path: &Path, range: Range<u64>) -> Result<Bytes> {
             ),
         ));
     }
-    Ok(super::buffer::freeze(buf))
+    Ok(crate::store::buffer::freeze(buf))
 }
 
 fn walk(root: &Path, dir: &Path, out: &mut Vec<ObjectInfo>) -> Result<()> {

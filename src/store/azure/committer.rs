@@ -13,12 +13,13 @@ use object_store::azure::{AzureAuthorizer, AzureCredentialProvider};
 use object_store::client::{HttpRequest, HttpRequestBody};
 use object_store::{Attribute, Attributes};
 
+use crate::store::object_error::{http_failure, storage};
 use crate::{Error, Result};
 
 /// Commits block lists of one container.
 #[derive(Clone)]
 pub struct AzureCommitter {
-    /// Shared by every committer of the runtime (see [`super::http`]).
+    /// Shared by every committer of the runtime (see [`crate::store::http`]).
     client: reqwest::Client,
     /// Limit of each request, start to end of the answer.
     timeout: std::time::Duration,
@@ -47,7 +48,7 @@ impl AzureCommitter {
         timeout: std::time::Duration,
     ) -> Result<Self> {
         Ok(AzureCommitter {
-            client: super::http::plain_client("Azure")?,
+            client: crate::store::http::plain_client("Azure")?,
             timeout,
             base_url: base_url.trim_end_matches('/').to_owned(),
             account: account.to_owned(),
@@ -57,12 +58,7 @@ impl AzureCommitter {
     }
 
     fn failure(key: &str, status: Option<u16>, message: String) -> Error {
-        let retryable = status.is_none_or(|s| s >= 500 || s == 408 || s == 429);
-        Error::Storage {
-            context: format!("Azure commit {key:?}"),
-            message: crate::secret::scrub(&message),
-            retryable,
-        }
+        http_failure(format!("Azure commit {key:?}"), status, &message)
     }
 
     /// Put Block List: the staged blocks `parts` become the blob `key`, with its metadata.
@@ -113,10 +109,10 @@ impl AzureCommitter {
             .credentials
             .get_credential()
             .await
-            .map_err(|e| Error::storage("Azure credentials", &e))?;
+            .map_err(|e| storage("Azure credentials", &e))?;
         AzureAuthorizer::new(&credential, &self.account)
             .try_authorize(&mut request)
-            .map_err(|e| Error::storage("Azure signing", &e))?;
+            .map_err(|e| storage("Azure signing", &e))?;
 
         let (parts_of, _) = request.into_parts();
         let url = parts_of.uri.to_string();

@@ -1,0 +1,169 @@
+//! Google Cloud Storage: reads, lists and deletes through `object_store`; writes and copies
+//! through the JSON API ([`writer`], see there why).
+
+mod writer;
+
+use std::ops::Range;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use bytes::Bytes;
+use object_store::gcp::GoogleCloudStorageBuilder;
+
+pub use writer::GcsWriter;
+
+use super::builder::{bad, build_failed, client_options, endpoint_url, storage_class};
+use super::http::SharedConnector;
+use super::object::Objects;
+use super::{Backend, Capabilities, ObjectInfo, Stat};
+use crate::Result;
+use crate::config::Section;
+use crate::retry::RetryPolicy;
+
+/// One bucket of a GCS store.
+#[derive(Debug)]
+pub struct GcsBackend {
+    objects: Objects,
+    writer: GcsWriter,
+}
+
+/// A resumable session takes its chunks in order, in multiples of 256 KiB.
+const CAPABILITIES: Capabilities = Capabilities {
+    parallel_parts: false,
+    min_part_size: 256 << 10,
+    max_parts: u64::MAX,
+    part_alignment: 256 << 10,
+    server_side_copy: true,
+    stores_sha256: true,
+    local: false,
+};
+
+#[async_trait]
+impl Backend for GcsBackend {
+    fn capabilities(&self) -> Capabilities {
+        CAPABILITIES
+    }
+
+    async fn list(&self, prefix: &str) -> Result<Vec<ObjectInfo>> {
+        self.objects.list(prefix).await
+    }
+
+    async fn stat(&self, key: &str) -> Result<Option<Stat>> {
+        self.objects.stat(key).await
+    }
+
+    async fn get_range(&self, key: &str, range: Range<u64>, etag: Option<&str>) -> Result<Bytes> {
+        self.objects.get_range(key, range, etag).await
+    }
+
+    async fn put(&self, key: &str, data: Bytes, sha256: &str) -> Result<()> {
+        let attributes = self.objects.write_attributes();
+        self.writer.put(key, data, sha256, attributes).await
+    }
+
+    async fn create_upload(&self, key: &str, size: u64, sha256: &str) -> Result<String> {
+        let attributes = self.objects.write_attributes();
+        self.writer
+            .create_session(key, size, sha256, attributes)
+            .await
+    }
+
+    async fn put_part(
+        &self,
+        key: &str,
+        upload: &str,
+        _index: u64,
+        offset: u64,
+        data: Bytes,
+    ) -> Result<String> {
+        self.writer.put_chunk(key, upload, offset, data).await
+    }
+
+    async fn complete_upload(&self, key: &str, upload: &str, _parts: Vec<String>) -> Result<()> {
+        self.writer.finish_session(key, upload).await
+    }
+
+    async fn abort_upload(&self, _key: &str, upload: &str) -> Result<()> {
+        self.writer.cancel_session(upload).await
+    }
+
+    /// Resumable sessions expire a week after they began, by themselves; they cannot be
+    /// listed.
+    async fn pending_uploads(&self, _prefix: &str) -> Result<Option<Vec<super::PendingUpload>>> {
+        Ok(None)
+    }
+
+    async fn copy(&self, from: &str, to: &str) -> Result<()> {
+        self.writer.copy(from, to).await
+    }
+
+    async fn delete(&self, key: &str) -> Result<()> {
+        self.objects.delete(key).await
+    }
+}
+
+const GCS_OPTIONS: &[&str] = &[
+    "service_account_file",
+    "service_account_credentials",
+    "project_number",
+    "anonymous",
+    "endpoint",
+    "bucket_policy_only",
+    "location",
+    "storage_class",
+    "chunk_size",
+    "upload_cutoff",
+    "upload_concurrency",
+];
+
+const GCS_DEFAULT_URL: &str = "https://storage.googleapis.com";
+
+/// The backend of `bucket` in the GCS store `section` describes.
+pub(super) fn build(section: &Section, bucket: &str, retry: &RetryPolicy) -> Result<GcsBackend> {
+    section.warn_unknown(GCS_OPTIONS);
+    let mut builder = GoogleCloudStorageBuilder::new().with_bucket_name(bucket);
+    let endpoint = section.get("endpoint");
+    let base_url = endpoint.unwrap_or(GCS_DEFAULT_URL).trim_end_matches('/');
+    if let Some(e) = endpoint {
+        endpoint_url(section, e)?;
+        builder = builder.with_base_url(base_url);
+    }
+    let anonymous = section.bool("anonymous", false)?;
+    if anonymous {
+        // object_store's GCS requests ask the credential provider even with skip_signature
+        // set, and the default provider then calls the cloud metadata server: give it a
+        // static empty credential instead.
+        let none = object_store::gcp::GcpCredential {
+            bearer: String::new(),
+        };
+        builder = builder
+            .with_skip_signature(true)
+            .with_credentials(Arc::new(object_store::StaticCredentialProvider::new(none)));
+    } else if let Some(json) = section.get("service_account_credentials") {
+        serde_json::from_str::<serde_json::Value>(json)
+            .map_err(|_| bad(section, "service_account_credentials", "is not valid JSON"))?;
+        builder = builder.with_service_account_key(json);
+    } else if let Some(file) = section.get("service_account_file") {
+        builder = builder.with_service_account_path(file);
+    } else {
+        builder = GoogleCloudStorageBuilder::from_env()
+            .with_bucket_name(bucket)
+            .with_base_url(base_url);
+    }
+    let store = builder
+        .with_retry(retry.object_store_config())
+        .with_http_connector(SharedConnector)
+        .with_client_options(client_options(endpoint, retry))
+        .build()
+        .map_err(build_failed(section))?;
+    let credentials = (!anonymous).then(|| store.credentials().clone());
+    let writer = GcsWriter::new(base_url, bucket, credentials, retry.request_timeout)?;
+    Ok(GcsBackend {
+        objects: Objects::new(
+            format!("{}:{bucket}", section.name),
+            Arc::new(store),
+            storage_class(section, "storage_class"),
+        ),
+        writer,
+    })
+}
