@@ -59,15 +59,19 @@ fn raise_open_file_limit() {
     }
 }
 
+use std::process::ExitCode;
+
 use clap::Parser;
 
-fn main() {
+use cli::exit::{self, Exit};
+
+fn main() -> ExitCode {
     tune_allocator();
     raise_open_file_limit();
     let cli = cli::Cli::parse();
     // `cleanup` reports everything it did and failed to do itself.
     let default_level = match cli.command {
-        cli::Command::Cleanup { .. } => "error",
+        cli::Command::Cleanup(_) => "error",
         _ => "warn",
     };
     tracing_subscriber::fmt()
@@ -84,19 +88,17 @@ fn main() {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("ferry: error: cannot start the async runtime: {e}");
-            std::process::exit(2);
+            return Exit::Error.into();
         }
     };
-    let code = match runtime.block_on(cli::run(cli)) {
-        Ok(code) => code,
-        Err(ferry::Error::Cancelled) => {
-            eprintln!("ferry: cancelled");
-            130
-        }
+    let outcome = runtime.block_on(cli::run(cli));
+    // Blocking work still running (a read the run no longer waits for) does not hold up exit.
+    runtime.shutdown_background();
+    match outcome {
+        Ok(exit) => exit.into(),
         Err(e) => {
-            eprintln!("ferry: error: {e}");
-            1
+            exit::print(&e);
+            Exit::of(&e).into()
         }
-    };
-    std::process::exit(code);
+    }
 }

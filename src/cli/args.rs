@@ -1,0 +1,208 @@
+//! Stage one: what was typed. Only clap definitions live here; nothing is resolved, read or
+//! validated beyond a value's syntax. [`super::plan`] turns these into what will run.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Resumable, checksummed, parallel copies between local disk and object stores.
+#[derive(Debug, Parser)]
+#[command(name = "ferry", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Copy a directory tree from SRC to DST; a rerun resumes and skips what is already there.
+    Copy(CopyArgs),
+    /// Compare SRC and DST by reading and hashing both; exit 0 only when every file matches.
+    Check(CopyArgs),
+    /// Abort pending multipart uploads under REMOTE begun more than --max-age ago (what a
+    /// killed or failed transfer may leave); like `rclone cleanup`. S3 stores only.
+    Cleanup(CleanupArgs),
+    /// Serve the ArangoDB-compatible Hot Backup HTTP API.
+    Serve(ServeArgs),
+    /// Upload local backup ID to repository REPO (`<section>:<path>`), in the foreground.
+    Upload(BackupTransferArgs),
+    /// Download backup ID from repository REPO into the backup directory, in the foreground.
+    Download(BackupTransferArgs),
+}
+
+/// Two locations and the transfer flags (`copy`, `check`).
+#[derive(Debug, Args)]
+pub struct CopyArgs {
+    /// Local path, or `<section>:<path>` of the config.
+    pub src: String,
+    /// Local path, or `<section>:<path>` of the config.
+    pub dst: String,
+    #[command(flatten)]
+    pub common: Common,
+}
+
+/// `ferry cleanup` flags.
+#[derive(Debug, Args)]
+pub struct CleanupArgs {
+    /// `<section>:<bucket>[/<path>]` of the config.
+    pub remote: String,
+    /// Abort only uploads begun longer ago than this: 90s, 30m, 24h, 7d, 1h30m (a bare
+    /// number is seconds).
+    #[arg(long, value_name = "DURATION", default_value = "24h", value_parser = parse_duration)]
+    pub max_age: std::time::Duration,
+    /// Config file (as for `copy`).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Retries of a failed request before giving up.
+    #[arg(long, value_name = "N")]
+    pub retries: Option<usize>,
+}
+
+/// `ferry upload` / `ferry download`: a backup id, a repository, and the transfer flags.
+#[derive(Debug, Args)]
+pub struct BackupTransferArgs {
+    pub id: String,
+    pub repo: String,
+    #[command(flatten)]
+    pub backups: BackupArgs,
+    #[command(flatten)]
+    pub common: Common,
+}
+
+/// Where the local backups are.
+#[derive(Debug, Args)]
+pub struct BackupArgs {
+    /// Directory of the local backups.
+    #[arg(long, value_name = "DIR", default_value = "ferry/backups")]
+    pub backup_dir: PathBuf,
+    /// Local repositories must lie under this path.
+    #[arg(long, value_name = "PATH", default_value = "/")]
+    pub local_path_prefix: String,
+}
+
+/// `ferry serve` flags.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on (loopback by default).
+    #[arg(long, default_value = "127.0.0.1:8529")]
+    pub listen: std::net::SocketAddr,
+    /// The data directory that `create` snapshots and `restore` replaces.
+    #[arg(long, value_name = "DIR", default_value = "ferry/data")]
+    pub data_dir: PathBuf,
+    #[command(flatten)]
+    pub backups: BackupArgs,
+    /// Job records, journals and the server id (default: <backup-dir>/.ferry).
+    #[arg(long, value_name = "DIR")]
+    pub state_dir: Option<PathBuf>,
+    /// File name patterns of immutable files, hard-linked into snapshots (repeatable).
+    #[arg(long = "immutable", value_name = "PATTERN", default_values_t = vec!["*.sst".to_owned()])]
+    pub immutable: Vec<String>,
+    /// Files transferred in parallel per job.
+    #[arg(long, value_name = "N")]
+    pub transfers: Option<usize>,
+    /// Require a JWT signed (HS256) with the secret in this file (ArangoDB's JWT secret).
+    #[arg(long, value_name = "FILE")]
+    pub jwt_secret_file: Option<PathBuf>,
+    /// Require basic auth as `root` with the password in this file.
+    #[arg(long, value_name = "FILE")]
+    pub password_file: Option<PathBuf>,
+}
+
+/// Flags every transfer command takes.
+#[derive(Debug, Args)]
+pub struct Common {
+    /// Config file: JSON (the API's `config` object) or rclone's INI. Default: $FERRY_CONFIG,
+    /// then rclone's config location.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Files transferred in parallel.
+    #[arg(long, value_name = "N")]
+    pub transfers: Option<usize>,
+    /// Chunk size for large files, e.g. 16M.
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub chunk_size: Option<u64>,
+    /// Bandwidth limit over all transfers, bytes per second, e.g. 50M.
+    #[arg(long, value_name = "RATE", value_parser = parse_size)]
+    pub bwlimit: Option<u64>,
+    /// Retries of a failed request before giving up (backoff with jitter between them).
+    #[arg(long, value_name = "N")]
+    pub retries: Option<usize>,
+    /// Print progress and the result as JSON lines on stdout.
+    #[arg(long)]
+    pub json: bool,
+    /// Draw no progress bar.
+    #[arg(long)]
+    pub no_progress: bool,
+    /// Directory for resume journals (default: $FERRY_STATE_DIR or ~/.local/state/ferry).
+    #[arg(long, value_name = "DIR")]
+    pub state_dir: Option<PathBuf>,
+}
+
+/// A duration such as `90s`, `30m`, `24h`, `7d`, `2w` or `1h30m`; a bare number is seconds.
+fn parse_duration(s: &str) -> std::result::Result<std::time::Duration, String> {
+    let bad = || format!("{s:?} is not a duration such as 30m, 24h or 7d");
+    let s = s.trim();
+    if s.is_empty() {
+        return Err(bad());
+    }
+    if let Ok(secs) = s.parse::<u64>() {
+        return Ok(std::time::Duration::from_secs(secs));
+    }
+    let mut total: u64 = 0;
+    let mut rest = s;
+    while !rest.is_empty() {
+        let digits = rest.find(|c: char| !c.is_ascii_digit()).ok_or_else(bad)?;
+        if digits == 0 {
+            return Err(bad());
+        }
+        let n: u64 = rest[..digits].parse().map_err(|_| bad())?;
+        rest = &rest[digits..];
+        let unit_len = rest
+            .find(|c: char| c.is_ascii_digit())
+            .unwrap_or(rest.len());
+        let unit = match &rest[..unit_len] {
+            "s" => 1,
+            "m" => 60,
+            "h" => 3600,
+            "d" => 86_400,
+            "w" => 7 * 86_400,
+            _ => return Err(bad()),
+        };
+        rest = &rest[unit_len..];
+        total = n
+            .checked_mul(unit)
+            .and_then(|v| total.checked_add(v))
+            .ok_or_else(bad)?;
+    }
+    Ok(std::time::Duration::from_secs(total))
+}
+
+fn parse_size(s: &str) -> std::result::Result<u64, String> {
+    ferry::config::parse_size_str(s).ok_or_else(|| format!("{s:?} is not a size such as 16M"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_duration;
+    use std::time::Duration;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("24h"), Ok(Duration::from_secs(86_400)));
+        assert_eq!(parse_duration("1h30m"), Ok(Duration::from_secs(5400)));
+        assert_eq!(parse_duration("90"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_duration("0s"), Ok(Duration::ZERO));
+        assert_eq!(parse_duration("2w"), Ok(Duration::from_secs(14 * 86_400)));
+        for bad in [
+            "",
+            "h",
+            "5x",
+            "-1h",
+            "1.5h",
+            "99999999999999999999w",
+            "1h 2m",
+        ] {
+            assert!(parse_duration(bad).is_err(), "{bad:?}");
+        }
+    }
+}

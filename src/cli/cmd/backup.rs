@@ -1,0 +1,91 @@
+//! `ferry upload ID REPO` / `ferry download ID REPO`: the API's job, in the foreground.
+
+use std::sync::Arc;
+
+use ferry::backup::{BackupDir, BackupId};
+use ferry::engine::Stats;
+use ferry::jobs::{BackupTransfer, Direction};
+use ferry::repository::normalise;
+use ferry::store::resolve_location;
+use ferry::{Error, Result};
+
+use crate::cli::args::BackupTransferArgs;
+use crate::cli::exit::Exit;
+use crate::cli::interrupt::CancelOnCtrlC;
+use crate::cli::plan::{Output, Remotes, engine_options};
+use crate::cli::progress;
+
+/// The job `upload`/`download` will run.
+#[derive(Debug)]
+pub struct Plan {
+    pub direction: Direction,
+    pub job: BackupTransfer,
+    pub output: Output,
+}
+
+impl Plan {
+    pub fn new(direction: Direction, args: &BackupTransferArgs) -> Result<Plan> {
+        let options = engine_options(&args.common)?;
+        let id = BackupId::parse(&args.id).map_err(|e| Error::BadParameter(e.to_string()))?;
+        let mut remotes = Remotes::new(args.common.config.clone(), &options.retry);
+        let config = remotes.config()?;
+        let normalised = normalise(&args.repo, config, &args.backups.local_path_prefix)?;
+        let repository = resolve_location(&normalised, config, &options.retry)?;
+        Ok(Plan {
+            direction,
+            job: BackupTransfer {
+                backups: BackupDir::new(&args.backups.backup_dir),
+                repository,
+                id,
+                options,
+                stats: Arc::new(Stats::default()),
+                cancel: tokio_util::sync::CancellationToken::new(),
+            },
+            output: Output::of(&args.common),
+        })
+    }
+}
+
+pub async fn run(plan: Plan) -> Result<Exit> {
+    let Plan {
+        direction,
+        job,
+        output,
+    } = plan;
+    let stats = job.stats.clone();
+    let _ctrl_c = CancelOnCtrlC::new(job.cancel.clone());
+    let display = progress::Display::start(stats.clone(), output.json, output.no_progress);
+    let result = job.run(direction).await;
+    display.finish().await;
+    let summary = match result {
+        Ok(summary) => summary,
+        Err(e) if e.cancelled => return Err(Error::Cancelled),
+        Err(e) => {
+            return Err(Error::Other(format!(
+                "{} (errorNum {})",
+                e.message,
+                e.num.code()
+            )));
+        }
+    };
+    if output.json {
+        println!(
+            "{}",
+            serde_json::json!({"event": "done", "files": summary.files, "copied": summary.copied,
+            "serverSideCopied": summary.server_side_copied, "skipped": summary.skipped,
+            "bytes": summary.bytes, "bytesTransferred": stats.snapshot().bytes_transferred})
+        );
+    } else {
+        let verb = match direction {
+            Direction::Upload => "uploaded",
+            Direction::Download => "downloaded",
+        };
+        eprintln!(
+            "{verb} backup {}: {} files, {}",
+            job.id,
+            summary.files,
+            indicatif::HumanBytes(summary.bytes)
+        );
+    }
+    Ok(Exit::Ok)
+}

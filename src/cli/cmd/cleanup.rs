@@ -1,0 +1,72 @@
+//! `ferry cleanup REMOTE`: abort pending multipart uploads older than `--max-age`.
+
+use std::time::Duration;
+
+use ferry::Result;
+use ferry::engine;
+use ferry::retry::RetryPolicy;
+use ferry::store::Location;
+
+use crate::cli::args::CleanupArgs;
+use crate::cli::exit::Exit;
+use crate::cli::plan::Remotes;
+
+/// Where `cleanup` will look, and for how old uploads.
+#[derive(Debug)]
+pub struct Plan {
+    pub location: Location,
+    pub max_age: Duration,
+    pub retry: RetryPolicy,
+}
+
+impl Plan {
+    pub fn new(args: &CleanupArgs) -> Result<Plan> {
+        let mut retry = RetryPolicy::default();
+        if let Some(r) = args.retries {
+            retry.max_retries = r;
+        }
+        let location = Remotes::new(args.config.clone(), &retry).location(&args.remote)?;
+        Ok(Plan {
+            location,
+            max_age: args.max_age,
+            retry,
+        })
+    }
+}
+
+pub async fn run(plan: Plan) -> Result<Exit> {
+    let location = &plan.location;
+    let report = engine::cleanup(location, plan.max_age, &plan.retry).await?;
+    let relative = |key: &str| {
+        key.strip_prefix(location.root.as_str())
+            .map(|k| k.trim_start_matches('/'))
+            .unwrap_or(key)
+            .to_owned()
+    };
+    for u in &report.aborted {
+        let begun = u
+            .initiated
+            .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+            .unwrap_or_default();
+        println!(
+            "aborted {} (upload {}, begun {begun})",
+            relative(&u.key),
+            u.upload
+        );
+    }
+    for (u, e) in &report.failed {
+        eprintln!("ferry: could not abort {}: {e}", relative(&u.key));
+    }
+    eprintln!(
+        "{} pending uploads aborted, {} younger than {}s kept, {} failed",
+        report.aborted.len(),
+        report.kept,
+        plan.max_age.as_secs(),
+        report.failed.len()
+    );
+    Ok(if report.failed.is_empty() {
+        Exit::Ok
+    } else {
+        Exit::Error
+    })
+}
