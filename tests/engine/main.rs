@@ -1,6 +1,18 @@
-//! The engine on local trees, with settings the CLI does not expose (the in-flight budget).
+//! The engine's paths under plain `cargo test`, with no server: on local trees and on
+//! Ferry's in-memory store, which behaves as a strict S3 (chunked uploads, pending-upload
+//! listing, server-side copy, stored SHA-256). Settings the CLI does not expose (the
+//! in-flight budget) are set here too.
 
+mod abort;
+#[path = "../common/mod.rs"]
 mod common;
+mod incremental;
+mod integrity;
+mod intercept;
+mod memory_store;
+mod resume;
+mod skip;
+mod support;
 
 use std::time::Duration;
 

@@ -1,0 +1,82 @@
+//! An aborted transfer leaves nothing behind: no pending upload, no object, no journal.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use ferry::store::{Backend, Location};
+use tokio_util::sync::CancellationToken;
+
+use super::common::{bytes, write};
+use super::intercept::{Call, Intercept};
+use super::support::*;
+
+/// Cancelled while parts of two large files are under way (and after a small file was
+/// published, which stays): every upload begun is aborted on the store.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cancel_aborts_every_upload_begun() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let state = dir.path().join("state");
+    for name in ["a.sst", "b.sst"] {
+        write(
+            &dir.path().join("src").join(name),
+            &bytes(20, (8 * CHUNK) as usize),
+        );
+    }
+    let memory = store();
+    let dst = memory.location("dst");
+    let cancel = CancellationToken::new();
+    let (trigger, parts) = (cancel.clone(), AtomicUsize::new(0));
+    let (dst_hooked, seen) = through(
+        &dst,
+        Intercept::new(
+            dst.backend.clone(),
+            Box::new(move |call| {
+                if matches!(call, Call::Part(..)) && parts.fetch_add(1, Ordering::SeqCst) == 4 {
+                    trigger.cancel();
+                }
+                Ok(())
+            }),
+        ),
+    );
+    let run = Run {
+        cancel,
+        ..Run::default()
+    };
+    let src = Location::local(dir.path().join("src"));
+    let outcome = run.copy(&src, &dst_hooked, &options(&state)).await;
+    assert!(
+        matches!(outcome.result, Err(ferry::Error::Cancelled)),
+        "{:?}",
+        outcome.result
+    );
+    let created = seen
+        .calls()
+        .iter()
+        .filter(|c| matches!(c, Call::Create(_)))
+        .count();
+    assert!(created >= 1, "an upload was begun: {:?}", seen.calls());
+    assert!(pending(&memory).await.is_empty(), "every upload aborted");
+    assert!(read(&dst, "a.sst").await.is_none() && read(&dst, "b.sst").await.is_none());
+    assert!(no_journal(&state), "the journal is removed");
+}
+
+/// Cancelled before it starts (a job aborted before its turn): nothing is written at all.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cancel_before_the_start_writes_nothing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let state = dir.path().join("state");
+    write(
+        &dir.path().join("src/a.sst"),
+        &bytes(21, (3 * CHUNK) as usize),
+    );
+    let memory = store();
+    let dst = memory.location("dst");
+    let (dst_seen, seen) = through(&dst, Intercept::recording(dst.backend.clone()));
+    let run = Run::default();
+    run.cancel.cancel();
+    let src = Location::local(dir.path().join("src"));
+    let outcome = run.copy(&src, &dst_seen, &options(&state)).await;
+    assert!(matches!(outcome.result, Err(ferry::Error::Cancelled)));
+    assert!(seen.writes().is_empty(), "{:?}", seen.calls());
+    assert!(memory.list("").await.expect("list").is_empty());
+    assert!(no_journal(&state));
+}
