@@ -1,9 +1,12 @@
 //! `ferry serve`: the ArangoDB-compatible Hot Backup HTTP API.
 //!
 //! Routes: `POST /_admin/backup/<operation>` (also under `/_db/<database>/`),
-//! `GET /_api/version`, `GET /_admin/metrics`. Every answer is one of ArangoDB's envelopes
+//! `GET /_api/version`, `GET /_admin/metrics`, ArangoDB's async job API (`/_api/job/...`,
+//! and `x-arango-async` on every route). Every answer is one of ArangoDB's envelopes
 //! ([`envelope`]); backup work runs on the blocking pool, transfers as jobs ([`crate::jobs`]).
 
+mod async_jobs;
+mod async_store;
 pub mod auth;
 mod backup;
 mod database;
@@ -52,6 +55,8 @@ pub struct AppState {
     /// `SNGL-<uuid>`, kept across restarts.
     pub server_id: String,
     pub create_options: CreateOptions,
+    /// Answers of `x-arango-async: store` requests ([`async_jobs`]).
+    pub async_jobs: async_store::AsyncStore,
 }
 
 impl AppState {
@@ -83,6 +88,7 @@ impl AppState {
             jobs,
             server_id,
             create_options: config.create.clone(),
+            async_jobs: async_store::AsyncStore::open(&config.state_dir)?,
         }))
     }
 }
@@ -94,12 +100,21 @@ pub fn router(state: Arc<AppState>, auth: auth::Auth) -> Router {
         .route("/_admin/backup/", any(no_operation))
         .route("/_admin/backup/{*rest}", any(backup_endpoint))
         .route("/_api/version", get(version))
-        .route("/_admin/metrics", get(metrics::render));
+        .route("/_admin/metrics", get(metrics::render))
+        .route("/_api/job", any(async_jobs::no_job))
+        .route("/_api/job/", any(async_jobs::no_job))
+        .route("/_api/job/{job}", any(async_jobs::one))
+        .route("/_api/job/{job}/{method}", any(async_jobs::method));
+    let async_jobs = state.async_jobs.clone();
     Router::new()
         .nest("/_db/{database}", api.clone())
         .merge(api)
         .fallback(not_found)
         .with_state(state)
+        .layer(axum::middleware::from_fn_with_state(
+            async_jobs,
+            async_jobs::layer,
+        ))
         .layer(axum::middleware::from_fn(database::only_system))
         .layer(axum::middleware::from_fn_with_state(
             Arc::new(auth),

@@ -140,3 +140,113 @@ async fn a_download_of_linked_files_only_completes() {
     };
     assert_eq!(ino(&id), ino(&other), "the files were linked, not sent");
 }
+
+/// `CreateAsync("")` (`state_create.go`, `asyncBackup`): `BackupCreate` through go-driver
+/// v2's `AsyncConnectionWrapper` (`v2/connection/wrapper_async.go`): the header
+/// `x-arango-async: store`, only 202 allowed, and the job id from `x-arango-async-id`
+/// (`ErrorAsyncJobInProgress`); none is "missing async key response".
+async fn create_async(server: &Server) -> String {
+    let body = json!({});
+    let answer = send(
+        server,
+        "POST",
+        "/_admin/backup/create",
+        &[("x-arango-async", "store")],
+        Some(&body),
+    )
+    .await;
+    assert_eq!(answer.status, 202, "{}", answer.body);
+    answer
+        .header("x-arango-async-id")
+        .filter(|id| !id.is_empty())
+        .expect("missing async key response")
+        .to_owned()
+}
+
+/// `CreateAsync(jobID)` (`state_creating.go`): `PUT /_api/job/<id>`; 204 without the job's
+/// id in `x-arango-async-id` is "in progress" (`None`); anything else is the create's own
+/// answer, which `BackupCreate` accepts only as 201.
+async fn create_result(server: &Server, job: &str) -> Option<Answer> {
+    let answer = send(server, "PUT", &format!("/_api/job/{job}"), &[], None).await;
+    if answer.status == 204 && answer.header("x-arango-async-id") != Some(job) {
+        return None;
+    }
+    assert_eq!(
+        answer.header("x-arango-async-id"),
+        Some(job),
+        "{}",
+        answer.body
+    );
+    Some(answer)
+}
+
+#[tokio::test]
+async fn async_create_is_polled_through_the_job_api() {
+    let server = Server::start().await;
+    health_check(&server).await;
+    // A writer holds the data directory: the create waits for its lock, so the job is
+    // pending for as long as the test wants.
+    let writer = ferry::backup::WriteLock::shared(&server.data).expect("shared lock");
+    let job = create_async(&server).await;
+    for _ in 0..3 {
+        assert!(
+            create_result(&server, &job).await.is_none(),
+            "still Creating"
+        );
+    }
+    let pending = send(&server, "GET", "/_api/job/pending", &[], None).await;
+    assert!(
+        pending
+            .body
+            .as_array()
+            .is_some_and(|a| a.contains(&json!(job))),
+        "{}",
+        pending.body
+    );
+    writer.release();
+
+    let answer = until("the create finished", || create_result(&server, &job)).await;
+    let result = answer.expect(201);
+    let id = result["id"].as_str().expect("BackupResponse.ID").to_owned();
+    // `ac.Get(resp.ID)` and `client.Get(response.ID)`: the backup is listed, state Ready.
+    assert!(
+        get(&server, &id).await.is_some(),
+        "backup is not present after creation"
+    );
+    // The answer is given once.
+    let again = send(&server, "PUT", &format!("/_api/job/{job}"), &[], None).await;
+    assert_eq!(again.status, 404, "{}", again.body);
+    assert_eq!(server.ids().await, [id], "one backup, tracked");
+}
+
+#[tokio::test]
+async fn async_answers_outlive_a_crash() {
+    let mut server = Server::start().await;
+    // Finished before the crash: still fetched after it, so the backup is tracked.
+    let done = create_async(&server).await;
+    until("the create finished", || async {
+        let status = send(&server, "GET", &format!("/_api/job/{done}"), &[], None).await;
+        (status.status == 200).then_some(())
+    })
+    .await;
+    // Running at the crash: answered as interrupted, which the operator takes for a
+    // failed create (CreateError, back-off, a new create), not as "in progress" forever.
+    let writer = ferry::backup::WriteLock::shared(&server.data).expect("shared lock");
+    let running = create_async(&server).await;
+    server.kill();
+    writer.release();
+    server.launch().await;
+
+    let answer = create_result(&server, &done).await.expect("kept");
+    let id = answer.expect(201)["id"].as_str().expect("id").to_owned();
+    assert!(get(&server, &id).await.is_some());
+    let answer = create_result(&server, &running).await.expect("answered");
+    crate::check::error(&answer.body, 503, 30);
+    assert_eq!(
+        server.ids().await,
+        [id],
+        "the interrupted create left no backup"
+    );
+    let next = create_async(&server).await;
+    assert!(next.parse::<u64>().expect("id") > running.parse::<u64>().expect("id"));
+}

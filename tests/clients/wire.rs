@@ -3,6 +3,7 @@
 
 use std::time::{Duration, Instant};
 
+use reqwest::header::HeaderMap;
 use serde_json::Value;
 
 use crate::harness::{Server, TIMEOUT};
@@ -11,11 +12,17 @@ use crate::harness::{Server, TIMEOUT};
 #[derive(Debug)]
 pub struct Answer {
     pub status: u16,
+    pub headers: HeaderMap,
     /// The body as JSON; `Null` when empty.
     pub body: Value,
 }
 
 impl Answer {
+    /// The header's value, if it is there.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
     /// Asserts the status a client checks (its `CheckStatus`); the answer's `result`.
     pub fn expect(&self, status: u16) -> &Value {
         assert_eq!(self.status, status, "{}", self.body);
@@ -50,13 +57,18 @@ pub async fn send(
         .await
         .unwrap_or_else(|e| panic!("{path}: no answer: {e}\n{}", server.stderr()));
     let status = response.status().as_u16();
+    let headers = response.headers().clone();
     let text = response.text().await.expect("body");
     let body = if text.is_empty() {
         Value::Null
     } else {
         serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: not JSON ({e}): {text}"))
     };
-    Answer { status, body }
+    Answer {
+        status,
+        headers,
+        body,
+    }
 }
 
 /// `POST` with a JSON body.
