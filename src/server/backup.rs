@@ -124,6 +124,8 @@ async fn restore(state: Arc<AppState>, body: Body) -> Result<Response, ApiError>
     body.bool("ignoreVersion")?;
     let (backups, data_dir) = (state.backups.clone(), state.data_dir.clone());
     let previous = blocking(move || backups.restore(&id, &data_dir)).await?;
+    // What a single ArangoDB server's restart after a restore is to its clients.
+    state.uptime.restarted();
     Ok(success(
         StatusCode::OK,
         json!({"previous": previous, "isCluster": false}),

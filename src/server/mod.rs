@@ -1,7 +1,7 @@
 //! `ferry serve`: the ArangoDB-compatible Hot Backup HTTP API.
 //!
 //! Routes: `POST /_admin/backup/<operation>` (also under `/_db/<database>/`),
-//! `GET /_api/version`, `GET /_admin/metrics`, ArangoDB's async job API (`/_api/job/...`,
+//! `GET /_api/version`, `GET /_admin/metrics`, `GET /_admin/statistics`, ArangoDB's async job API (`/_api/job/...`,
 //! and `x-arango-async` on every route). Every answer is one of ArangoDB's envelopes
 //! ([`envelope`]); backup work runs on the blocking pool, transfers as jobs ([`crate::jobs`]).
 
@@ -12,6 +12,7 @@ mod backup;
 mod database;
 pub mod envelope;
 mod metrics;
+mod statistics;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -57,6 +58,8 @@ pub struct AppState {
     pub create_options: CreateOptions,
     /// Answers of `x-arango-async: store` requests ([`async_jobs`]).
     pub async_jobs: async_store::AsyncStore,
+    /// Since the start or the last restore: `server.uptime` ([`statistics`]).
+    pub uptime: statistics::Uptime,
 }
 
 impl AppState {
@@ -89,6 +92,7 @@ impl AppState {
             server_id,
             create_options: config.create.clone(),
             async_jobs: async_store::AsyncStore::open(&config.state_dir)?,
+            uptime: statistics::Uptime::default(),
         }))
     }
 }
@@ -101,6 +105,7 @@ pub fn router(state: Arc<AppState>, auth: auth::Auth) -> Router {
         .route("/_admin/backup/{*rest}", any(backup_endpoint))
         .route("/_api/version", get(version))
         .route("/_admin/metrics", get(metrics::render))
+        .route("/_admin/statistics", get(statistics::render))
         .route("/_api/job", any(async_jobs::no_job))
         .route("/_api/job/", any(async_jobs::no_job))
         .route("/_api/job/{job}", any(async_jobs::one))

@@ -15,6 +15,7 @@ mod harness;
 
 mod wire;
 
+mod arangobackup;
 mod arangojs;
 mod go_v1;
 mod go_v2;
