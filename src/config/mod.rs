@@ -2,17 +2,20 @@
 //!
 //! The API's `config` object and the CLI's config file (JSON, or rclone's INI `rclone.conf`)
 //! both become a [`Config`]. A section only knows its backend type and its raw option strings;
-//! each backend in [`crate::store`] reads the options it understands, so option names and
-//! their validation live beside the code that uses them.
+//! each provider in [`crate::store`] reads them into its own typed options struct
+//! ([`Section::options`]), so option names are written once, beside the code that uses them,
+//! and their values are checked by the small types of [`value`].
 
 mod file;
+mod options;
 mod value;
 
 use std::collections::BTreeMap;
 use std::fmt;
 
 pub use file::{default_config_path, load_file};
-pub use value::{parse_bool, parse_size, parse_size_str};
+pub use options::SectionHints;
+pub use value::{Count, Endpoint, Flag, Size, parse_size_str};
 
 use crate::{Error, Result};
 
@@ -91,43 +94,6 @@ impl Section {
             .get(option)
             .map(String::as_str)
             .filter(|v| !v.is_empty())
-    }
-
-    /// A boolean option; absent means `default`.
-    pub fn bool(&self, option: &str, default: bool) -> Result<bool> {
-        self.get(option)
-            .map_or(Ok(default), |v| parse_bool(&self.name, option, v))
-    }
-
-    /// A size option (`"16M"`, `"5Gi"`, bare numbers are KiB as in rclone).
-    pub fn size(&self, option: &str) -> Result<Option<u64>> {
-        self.get(option)
-            .map(|v| parse_size(&self.name, option, v))
-            .transpose()
-    }
-
-    /// A whole-number option.
-    pub fn count(&self, option: &str) -> Result<Option<usize>> {
-        self.get(option)
-            .map(|v| {
-                v.trim().parse::<usize>().map_err(|_| {
-                    Error::BadConfig(format!(
-                        "config section {:?}: option {option:?} must be a whole number, got {v:?}",
-                        self.name
-                    ))
-                })
-            })
-            .transpose()
-    }
-
-    /// Logs a warning for every option not in `known`: a typo must not pass unnoticed, but
-    /// rclone configs carry options Ferry has no use for.
-    pub fn warn_unknown(&self, known: &[&str]) {
-        for name in self.options.keys() {
-            if !known.contains(&name.as_str()) {
-                tracing::warn!(section = %self.name, option = %name, "unknown config option ignored");
-            }
-        }
     }
 }
 
@@ -240,9 +206,10 @@ mod tests {
         .expect("valid");
         let s = c.section("s").expect("present");
         assert_eq!(s.kind, BackendKind::S3);
-        assert!(s.bool("force_path_style", false).expect("bool"));
-        assert_eq!(s.size("chunk_size").expect("size"), Some(16 << 20));
-        assert_eq!(s.count("upload_concurrency").expect("count"), Some(4));
+        assert_eq!(s.get("force_path_style"), Some("true"));
+        let hints = s.hints().expect("hints");
+        assert_eq!(hints.chunk_size, Some(16 << 20));
+        assert_eq!(hints.upload_concurrency, Some(4));
         assert_eq!(s.get("region"), None);
     }
 

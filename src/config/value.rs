@@ -1,26 +1,146 @@
-//! Option values as rclone writes them: booleans and sizes given as strings or JSON scalars.
+//! Option values as rclone writes them, each kind a small type that checks its text:
+//! booleans, sizes, counts, endpoints and secrets, given as strings or JSON scalars.
 
-use crate::{Error, Result};
+use std::fmt;
+
+use serde::de::{self, Deserialize, Deserializer, Visitor};
+
+use crate::secret::Secret;
+
+/// Reads a value from its text with `parse`, whose error says what the text must be.
+fn from_text<'de, D, T>(d: D, parse: fn(&str) -> Result<T, String>) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+{
+    struct Text<T>(fn(&str) -> Result<T, String>);
+    impl<T> Visitor<'_> for Text<T> {
+        type Value = T;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a string")
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<T, E> {
+            (self.0)(v).map_err(E::custom)
+        }
+    }
+    d.deserialize_str(Text(parse))
+}
 
 /// `true`/`false` and the spellings rclone accepts.
-pub fn parse_bool(section: &str, option: &str, value: &str) -> Result<bool> {
-    match value.trim().to_ascii_lowercase().as_str() {
-        "true" | "1" | "yes" | "on" | "t" => Ok(true),
-        "false" | "0" | "no" | "off" | "f" => Ok(false),
-        _ => Err(Error::BadConfig(format!(
-            "config section {section:?}: option {option:?} must be true or false, got {value:?}"
-        ))),
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Flag(pub bool);
+
+impl Flag {
+    /// A flag whose absence means yes (`#[serde(default = "Flag::yes")]`).
+    pub fn yes() -> Self {
+        Flag(true)
+    }
+
+    fn parse(value: &str) -> Result<Self, String> {
+        match value.trim().to_ascii_lowercase().as_str() {
+            "true" | "1" | "yes" | "on" | "t" => Ok(Flag(true)),
+            "false" | "0" | "no" | "off" | "f" => Ok(Flag(false)),
+            _ => Err(format!("must be true or false, got {value:?}")),
+        }
     }
 }
 
-/// A size with an optional binary suffix: `B`, `K`, `M`, `G`, `T`, `P` (each ×1024, an `i`
-/// or `iB` after the letter is accepted). Bare numbers are KiB, as in rclone.
-pub fn parse_size(section: &str, option: &str, value: &str) -> Result<u64> {
-    parse_size_str(value).ok_or_else(|| {
-        Error::BadConfig(format!(
-            "config section {section:?}: option {option:?} must be a size such as 16M, got {value:?}"
-        ))
-    })
+impl<'de> Deserialize<'de> for Flag {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        from_text(d, Flag::parse)
+    }
+}
+
+/// A size in bytes (`"16M"`, `"5Gi"`; bare numbers are KiB as in rclone).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Size(pub u64);
+
+impl Size {
+    /// For an `Option<u64>` field: `#[serde(deserialize_with = "Size::option")]`.
+    pub fn option<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+        Option::<Size>::deserialize(d).map(|s| s.map(|s| s.0))
+    }
+}
+
+impl<'de> Deserialize<'de> for Size {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        from_text(d, |v| {
+            parse_size_str(v)
+                .map(Size)
+                .ok_or_else(|| format!("must be a size such as 16M, got {v:?}"))
+        })
+    }
+}
+
+/// A whole number (`upload_concurrency`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Count(pub usize);
+
+impl Count {
+    /// For an `Option<usize>` field: `#[serde(deserialize_with = "Count::option")]`.
+    pub fn option<'de, D: Deserializer<'de>>(d: D) -> Result<Option<usize>, D::Error> {
+        Option::<Count>::deserialize(d).map(|c| c.map(|c| c.0))
+    }
+}
+
+impl<'de> Deserialize<'de> for Count {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        from_text(d, |v| {
+            v.trim()
+                .parse()
+                .map(Count)
+                .map_err(|_| format!("must be a whole number, got {v:?}"))
+        })
+    }
+}
+
+/// An endpoint requests can be made of: an http(s) URL that `http::Uri` (what object_store
+/// makes requests of, and panics on when it fails) takes both as written and as `url`
+/// writes it. `url` alone accepts hosts such as ``127.0.0.1` `` and paths with spaces
+/// (found by fuzzing `/_admin/backup/download`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoint {
+    /// As the section wrote it.
+    pub text: String,
+    pub url: url::Url,
+}
+
+impl Endpoint {
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let url = url::Url::parse(text).map_err(|e| e.to_string())?;
+        let fits = matches!(url.scheme(), "http" | "https")
+            && url.host().is_some()
+            && text.parse::<http::Uri>().is_ok()
+            && url.as_str().parse::<http::Uri>().is_ok()
+            && url
+                .origin()
+                .ascii_serialization()
+                .parse::<http::Uri>()
+                .is_ok();
+        if !fits {
+            return Err("must be an http(s) URL of characters fit for a request".into());
+        }
+        Ok(Endpoint {
+            text: text.to_owned(),
+            url,
+        })
+    }
+
+    /// Plain HTTP (object_store refuses it unless told).
+    pub fn is_http(&self) -> bool {
+        self.url.scheme() == "http"
+    }
+}
+
+impl<'de> Deserialize<'de> for Endpoint {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        from_text(d, Endpoint::parse)
+    }
+}
+
+impl<'de> Deserialize<'de> for Secret {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d).map(Secret::new)
+    }
 }
 
 /// Parses a size for command-line flags too (`--chunk-size 64M`, `--bwlimit 50M`).
@@ -77,9 +197,22 @@ mod tests {
     }
 
     #[test]
-    fn bools() {
-        assert!(parse_bool("s", "o", "TRUE").expect("bool"));
-        assert!(!parse_bool("s", "o", "false").expect("bool"));
-        assert!(parse_bool("s", "o", "maybe").is_err());
+    fn flags() {
+        assert_eq!(Flag::parse("TRUE"), Ok(Flag(true)));
+        assert_eq!(Flag::parse(" off"), Ok(Flag(false)));
+        assert!(Flag::parse("maybe").is_err());
+    }
+
+    #[test]
+    fn endpoints() {
+        assert!(Endpoint::parse("http://127.0.0.1:9/storage").is_ok());
+        for bad in [
+            "not a url",
+            "ftp://h",
+            "http://h/a b",
+            "http://127.0.0.1`:9",
+        ] {
+            assert!(Endpoint::parse(bad).is_err(), "{bad}");
+        }
     }
 }

@@ -6,9 +6,9 @@ use std::time::Duration;
 
 use object_store::{Attribute, AttributeValue, Attributes, ClientOptions};
 
+use crate::Error;
 use crate::config::Section;
 use crate::retry::RetryPolicy;
-use crate::{Error, Result};
 
 /// Client settings of every `object_store` client: plain HTTP only when the endpoint says
 /// so, the policy's request timeout, and a pool deep enough for many files in flight.
@@ -40,39 +40,14 @@ pub(super) fn bad(section: &Section, option: &str, why: impl fmt::Display) -> Er
     ))
 }
 
-/// The storage class (or access tier) every write carries, if the option is set.
-pub(super) fn storage_class(section: &Section, option: &str) -> Attributes {
+/// The storage class (or access tier) every write carries, if the section sets one.
+pub(super) fn storage_class(class: Option<&str>) -> Attributes {
     let mut attributes = Attributes::new();
-    if let Some(class) = section.get(option) {
+    if let Some(class) = class {
         attributes.insert(
             Attribute::StorageClass,
             AttributeValue::from(class.to_owned()),
         );
     }
     attributes
-}
-
-/// An endpoint requests can be made of: an http(s) URL that `http::Uri` (what object_store
-/// makes requests of, and panics on when it fails) takes both as written and as `url`
-/// writes it. `url` alone accepts hosts such as ``127.0.0.1` `` and paths with spaces
-/// (found by fuzzing `/_admin/backup/download`).
-pub(super) fn endpoint_url(section: &Section, endpoint: &str) -> Result<url::Url> {
-    let url = url::Url::parse(endpoint).map_err(|e| bad(section, "endpoint", e))?;
-    let fits = matches!(url.scheme(), "http" | "https")
-        && url.host().is_some()
-        && endpoint.parse::<http::Uri>().is_ok()
-        && url.as_str().parse::<http::Uri>().is_ok()
-        && url
-            .origin()
-            .ascii_serialization()
-            .parse::<http::Uri>()
-            .is_ok();
-    if !fits {
-        return Err(bad(
-            section,
-            "endpoint",
-            "must be an http(s) URL of characters fit for a request",
-        ));
-    }
-    Ok(url)
 }

@@ -6,14 +6,7 @@ use std::sync::Arc;
 
 use super::local::LocalBackend;
 use super::{Capabilities, SharedBackend, join_key};
-
-/// Transfer settings a section may carry (`chunk_size`, `upload_cutoff`, `upload_concurrency`).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct SectionHints {
-    pub chunk_size: Option<u64>,
-    pub upload_cutoff: Option<u64>,
-    pub upload_concurrency: Option<usize>,
-}
+pub use crate::config::SectionHints;
 
 /// A tree in a backend: everything below `root`.
 #[derive(Clone)]

@@ -3,12 +3,16 @@
 
 use std::sync::Arc;
 
-use super::location::{Location, SectionHints};
+use super::location::Location;
 use super::{SharedBackend, azure, gcs, s3};
 use crate::config::{BackendKind, Config};
 use crate::repository::{Repository, clean_path};
 use crate::retry::RetryPolicy;
 use crate::{Error, Result};
+
+/// The options of a local section: none (rclone's `local` options do not apply).
+#[derive(serde::Deserialize)]
+struct NoOptions {}
 
 /// Builds the location a normalised repository names.
 pub fn resolve_location(
@@ -19,13 +23,10 @@ pub fn resolve_location(
     let section = config
         .section(&repo.section)
         .ok_or_else(|| Error::BadConfig(format!("no config section {:?}", repo.section)))?;
-    let hints = SectionHints {
-        chunk_size: section.size("chunk_size")?,
-        upload_cutoff: section.size("upload_cutoff")?,
-        upload_concurrency: section.count("upload_concurrency")?,
-    };
+    let hints = section.hints()?;
     if section.kind == BackendKind::Local {
-        section.warn_unknown(&[]);
+        // A local directory has no options of its own: each one is warned about.
+        section.options::<NoOptions>()?;
         let mut location = Location::local(&repo.path);
         location.display = repo.to_string();
         return Ok(location);

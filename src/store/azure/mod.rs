@@ -2,6 +2,7 @@
 //! upload through [`committer`], so the blob carries its SHA-256.
 
 mod committer;
+mod options;
 
 use std::ops::Range;
 use std::sync::Arc;
@@ -12,7 +13,9 @@ use object_store::azure::{AzureConfigKey, MicrosoftAzureBuilder};
 
 pub use committer::AzureCommitter;
 
-use super::builder::{bad, build_failed, client_options, endpoint_url, storage_class};
+use options::AzureOptions;
+
+use super::builder::{bad, build_failed, client_options, storage_class};
 use super::http::SharedConnector;
 use super::object::Objects;
 use super::{Backend, Capabilities, ObjectInfo, Stat};
@@ -100,70 +103,56 @@ impl Backend for AzureBackend {
     }
 }
 
-const AZURE_OPTIONS: &[&str] = &[
-    "account",
-    "key",
-    "sas_url",
-    "endpoint",
-    "use_emulator",
-    "env_auth",
-    "use_msi",
-    "chunk_size",
-    "upload_concurrency",
-    "access_tier",
-];
-
 /// The backend of `container` in the Azure store `section` describes.
 pub(super) fn build(
     section: &Section,
     container: &str,
     retry: &RetryPolicy,
 ) -> Result<AzureBackend> {
-    section.warn_unknown(AZURE_OPTIONS);
-    let env_auth = section.bool("env_auth", false)? || section.bool("use_msi", false)?;
+    let options: AzureOptions = section.options()?;
+    let env_auth = options.env_auth.0 || options.use_msi.0;
     let mut builder = if env_auth {
         MicrosoftAzureBuilder::from_env()
     } else {
         MicrosoftAzureBuilder::new()
     };
     builder = builder.with_container_name(container);
-    if section.bool("use_emulator", false)? {
+    if options.use_emulator.0 {
         builder = builder.with_use_emulator(true);
     }
-    let mut endpoint = section.get("endpoint").map(str::to_owned);
-    if let Some(sas_url) = section.get("sas_url") {
-        let url = url::Url::parse(sas_url).map_err(|_| bad(section, "sas_url", "not a URL"))?;
+    let mut endpoint = options.endpoint.as_ref().map(|e| e.text.clone());
+    let mut sas_account = None;
+    if let Some(sas_url) = &options.sas_url {
+        let url =
+            url::Url::parse(sas_url.expose()).map_err(|_| bad(section, "sas_url", "not a URL"))?;
         let query = url
             .query()
             .ok_or_else(|| bad(section, "sas_url", "has no SAS token (query string)"))?;
         builder = builder.with_config(AzureConfigKey::SasKey, query);
-        if section.get("account").is_none() {
+        if options.account.is_none() {
             let account = url
                 .host_str()
                 .and_then(|h| h.split('.').next())
                 .ok_or_else(|| bad(section, "sas_url", "has no account host"))?;
             builder = builder.with_account(account);
+            sas_account = Some(account.to_owned());
         }
     }
-    if let Some(account) = section.get("account") {
+    if let Some(account) = &options.account {
         builder = builder.with_account(account);
     }
-    if let Some(key) = section.get("key") {
-        builder = builder.with_access_key(key);
+    if let Some(key) = &options.key {
+        builder = builder.with_access_key(key.expose());
     }
     if let Some(e) = &endpoint {
-        endpoint_url(section, e)?;
         builder = builder.with_endpoint(e.clone());
-    } else if section.bool("use_emulator", false)? {
+    } else if options.use_emulator.0 {
         endpoint = std::env::var("AZURITE_BLOB_STORAGE_URL").ok();
     }
-    let account = section
-        .get("account")
-        .map(str::to_owned)
-        .or_else(|| {
-            let url = url::Url::parse(section.get("sas_url")?).ok()?;
-            Some(url.host_str()?.split('.').next()?.to_owned())
-        })
+    let account = options
+        .account
+        .clone()
+        .or(sas_account)
         .unwrap_or_else(|| "devstoreaccount1".to_owned());
     // The account is the host name of requests (`<account>.blob.core.windows.net`): Azure's
     // rule, letters and digits, keeps anything else out of the URL.
@@ -194,7 +183,7 @@ pub(super) fn build(
         objects: Objects::new(
             format!("{}:{container}", section.name),
             Arc::new(store),
-            storage_class(section, "access_tier"),
+            storage_class(options.access_tier.as_deref()),
         ),
         committer,
     })

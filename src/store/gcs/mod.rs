@@ -1,6 +1,7 @@
 //! Google Cloud Storage: reads, lists and deletes through `object_store`; writes and copies
 //! through the JSON API ([`writer`], see there why).
 
+mod options;
 mod writer;
 
 use std::ops::Range;
@@ -12,7 +13,9 @@ use object_store::gcp::GoogleCloudStorageBuilder;
 
 pub use writer::GcsWriter;
 
-use super::builder::{bad, build_failed, client_options, endpoint_url, storage_class};
+use options::GcsOptions;
+
+use super::builder::{bad, build_failed, client_options, storage_class};
 use super::http::SharedConnector;
 use super::object::Objects;
 use super::{Backend, Capabilities, ObjectInfo, Stat};
@@ -102,33 +105,18 @@ impl Backend for GcsBackend {
     }
 }
 
-const GCS_OPTIONS: &[&str] = &[
-    "service_account_file",
-    "service_account_credentials",
-    "project_number",
-    "anonymous",
-    "endpoint",
-    "bucket_policy_only",
-    "location",
-    "storage_class",
-    "chunk_size",
-    "upload_cutoff",
-    "upload_concurrency",
-];
-
 const GCS_DEFAULT_URL: &str = "https://storage.googleapis.com";
 
 /// The backend of `bucket` in the GCS store `section` describes.
 pub(super) fn build(section: &Section, bucket: &str, retry: &RetryPolicy) -> Result<GcsBackend> {
-    section.warn_unknown(GCS_OPTIONS);
+    let options: GcsOptions = section.options()?;
     let mut builder = GoogleCloudStorageBuilder::new().with_bucket_name(bucket);
-    let endpoint = section.get("endpoint");
+    let endpoint = options.endpoint.as_ref().map(|e| e.text.as_str());
     let base_url = endpoint.unwrap_or(GCS_DEFAULT_URL).trim_end_matches('/');
-    if let Some(e) = endpoint {
-        endpoint_url(section, e)?;
+    if endpoint.is_some() {
         builder = builder.with_base_url(base_url);
     }
-    let anonymous = section.bool("anonymous", false)?;
+    let anonymous = options.anonymous.0;
     if anonymous {
         // object_store's GCS requests ask the credential provider even with skip_signature
         // set, and the default provider then calls the cloud metadata server: give it a
@@ -139,11 +127,11 @@ pub(super) fn build(section: &Section, bucket: &str, retry: &RetryPolicy) -> Res
         builder = builder
             .with_skip_signature(true)
             .with_credentials(Arc::new(object_store::StaticCredentialProvider::new(none)));
-    } else if let Some(json) = section.get("service_account_credentials") {
-        serde_json::from_str::<serde_json::Value>(json)
+    } else if let Some(json) = &options.service_account_credentials {
+        serde_json::from_str::<serde_json::Value>(json.expose())
             .map_err(|_| bad(section, "service_account_credentials", "is not valid JSON"))?;
-        builder = builder.with_service_account_key(json);
-    } else if let Some(file) = section.get("service_account_file") {
+        builder = builder.with_service_account_key(json.expose());
+    } else if let Some(file) = &options.service_account_file {
         builder = builder.with_service_account_path(file);
     } else {
         builder = GoogleCloudStorageBuilder::from_env()
@@ -162,7 +150,7 @@ pub(super) fn build(section: &Section, bucket: &str, retry: &RetryPolicy) -> Res
         objects: Objects::new(
             format!("{}:{bucket}", section.name),
             Arc::new(store),
-            storage_class(section, "storage_class"),
+            storage_class(options.storage_class.as_deref()),
         ),
         writer,
     })

@@ -4,11 +4,12 @@ use std::sync::Arc;
 
 use object_store::aws::{AmazonS3Builder, AmazonS3ConfigKey};
 
-use super::super::builder::{bad, build_failed, client_options, endpoint_url, storage_class};
+use super::super::builder::{bad, build_failed, client_options, storage_class};
 use super::super::http::SharedConnector;
 use super::super::object::Objects;
+use super::options::S3Options;
 use super::{S3Backend, S3UploadLister, bucket_url};
-use crate::config::Section;
+use crate::config::{Endpoint, Section};
 use crate::retry::RetryPolicy;
 use crate::{Error, Result};
 
@@ -18,34 +19,14 @@ fn s3_key(name: &str) -> AmazonS3ConfigKey {
         .expect("documented object_store S3 option name")
 }
 
-const S3_OPTIONS: &[&str] = &[
-    "provider",
-    "env_auth",
-    "access_key_id",
-    "secret_access_key",
-    "session_token",
-    "region",
-    "endpoint",
-    "location_constraint",
-    "acl",
-    "force_path_style",
-    "no_check_bucket",
-    "storage_class",
-    "server_side_encryption",
-    "sse_kms_key_id",
-    "chunk_size",
-    "upload_cutoff",
-    "upload_concurrency",
-];
-
 /// The backend of `bucket` in the S3 store `section` describes.
 pub(in crate::store) fn build(
     section: &Section,
     bucket: &str,
     retry: &RetryPolicy,
 ) -> Result<S3Backend> {
-    section.warn_unknown(S3_OPTIONS);
-    let env_auth = section.bool("env_auth", false)?;
+    let options: S3Options = section.options()?;
+    let env_auth = options.env_auth.0;
     let mut builder = if env_auth {
         AmazonS3Builder::from_env()
     } else {
@@ -60,10 +41,9 @@ pub(in crate::store) fn build(
         )));
     }
     builder = builder.with_bucket_name(bucket);
-    // rclone's default is path style; virtual-hosted style only when asked for.
-    let path_style = section.bool("force_path_style", true)?;
+    let path_style = options.force_path_style.0;
     builder = builder.with_virtual_hosted_style_request(!path_style);
-    let endpoint = section.get("endpoint");
+    let endpoint = options.endpoint.as_ref();
     if let Some(endpoint) = endpoint {
         let origin = s3_endpoint(section, endpoint)?;
         builder = builder.with_endpoint(if path_style {
@@ -72,35 +52,34 @@ pub(in crate::store) fn build(
             virtual_host(section, &origin, bucket)?
         });
     }
-    let region = section
-        .get("region")
-        .unwrap_or(if endpoint.is_some() { "us-east-1" } else { "" });
+    let region =
+        options
+            .region
+            .as_deref()
+            .unwrap_or(if endpoint.is_some() { "us-east-1" } else { "" });
     if !region.is_empty() {
         if !s3_name(region) {
             return Err(bad(section, "region", S3_NAME_CHARS));
         }
         builder = builder.with_region(region);
     }
-    match (
-        section.get("access_key_id"),
-        section.get("secret_access_key"),
-    ) {
+    match (&options.access_key_id, &options.secret_access_key) {
         (Some(id), Some(secret)) => {
             // Both go into request headers, and object_store panics while signing on a
             // header value that does not parse (found by fuzzing `/_admin/backup/download`).
-            for option in ["access_key_id", "session_token"] {
-                if section
-                    .get(option)
-                    .is_some_and(|v| http::HeaderValue::from_str(v).is_err())
-                {
+            for (option, value) in [
+                ("access_key_id", Some(id)),
+                ("session_token", options.session_token.as_ref()),
+            ] {
+                if value.is_some_and(|v| http::HeaderValue::from_str(v.expose()).is_err()) {
                     return Err(bad(section, option, "may not hold control characters"));
                 }
             }
             builder = builder
-                .with_access_key_id(id)
-                .with_secret_access_key(secret);
-            if let Some(token) = section.get("session_token") {
-                builder = builder.with_token(token);
+                .with_access_key_id(id.expose())
+                .with_secret_access_key(secret.expose());
+            if let Some(token) = &options.session_token {
+                builder = builder.with_token(token.expose());
             }
         }
         (None, None) if !env_auth => builder = builder.with_skip_signature(true),
@@ -120,7 +99,7 @@ pub(in crate::store) fn build(
             ));
         }
     }
-    if let Some(sse) = section.get("server_side_encryption") {
+    if let Some(sse) = options.server_side_encryption.as_deref() {
         if !matches!(sse, "AES256" | "aws:kms" | "aws:kms:dsse") {
             return Err(bad(
                 section,
@@ -129,22 +108,18 @@ pub(in crate::store) fn build(
             ));
         }
         builder = builder.with_config(s3_key("aws_server_side_encryption"), sse);
-        if let Some(key) = section.get("sse_kms_key_id") {
-            builder = builder.with_config(s3_key("aws_sse_kms_key_id"), key);
+        if let Some(key) = &options.sse_kms_key_id {
+            builder = builder.with_config(s3_key("aws_sse_kms_key_id"), key.expose());
         }
     }
-    let mut options = client_options(endpoint, retry);
-    if let Some(acl) = section.get("acl") {
+    let mut client = client_options(endpoint.map(|e| e.text.as_str()), retry);
+    if let Some(acl) = &options.acl {
         let mut headers = reqwest::header::HeaderMap::new();
         let value =
             reqwest::header::HeaderValue::from_str(acl).map_err(|e| bad(section, "acl", e))?;
         headers.insert("x-amz-acl", value);
-        options = options.with_default_headers(headers);
+        client = client.with_default_headers(headers);
     }
-    // Every request body carries a CRC-64/NVME checksum the server verifies (AWS's default
-    // since 2025): it guards the transport at a fraction of a SHA-256's cost, and with it the
-    // payload need not be signed, which would hash every byte again on both sides. The
-    // end-to-end check is the file's SHA-256, which Ferry computes and stores as metadata.
     // What object_store settled on (also from the environment with env_auth), for the one
     // request it cannot send itself (ListMultipartUploads).
     let setting = |key| builder.get_config_value(&key);
@@ -158,12 +133,16 @@ pub(in crate::store) fn build(
         setting(AmazonS3ConfigKey::VirtualHostedStyleRequest).as_deref() == Some("true"),
     );
     let signed = setting(AmazonS3ConfigKey::SkipSignature).as_deref() != Some("true");
+    // Every request body carries a CRC-64/NVME checksum the server verifies (AWS's default
+    // since 2025): it guards the transport at a fraction of a SHA-256's cost, and with it the
+    // payload need not be signed, which would hash every byte again on both sides. The
+    // end-to-end check is the file's SHA-256, which Ferry computes and stores as metadata.
     let store = builder
         .with_checksum_algorithm(object_store::aws::Checksum::CRC64NVME)
         .with_unsigned_payload(true)
         .with_retry(retry.object_store_config())
         .with_http_connector(SharedConnector)
-        .with_client_options(options)
+        .with_client_options(client)
         .build()
         .map_err(build_failed(section))?;
     let name = format!("{}:{bucket}", section.name);
@@ -178,7 +157,7 @@ pub(in crate::store) fn build(
         objects: Objects::new(
             name,
             Arc::new(store),
-            storage_class(section, "storage_class"),
+            storage_class(options.storage_class.as_deref()),
         ),
         uploads,
     })
@@ -196,8 +175,8 @@ fn s3_name(name: &str) -> bool {
 /// An S3 endpoint is an origin: `http(s)://host[:port]`, nothing else. object_store builds
 /// request URLs by appending to the text given, and a path, query or user part there made
 /// it panic while signing (found by fuzzing `/_admin/backup/download`).
-fn s3_endpoint(section: &Section, endpoint: &str) -> Result<String> {
-    let url = endpoint_url(section, endpoint)?;
+fn s3_endpoint(section: &Section, endpoint: &Endpoint) -> Result<String> {
+    let url = &endpoint.url;
     let plain = url.username().is_empty()
         && url.password().is_none()
         && url.path() == "/"

@@ -2,6 +2,7 @@
 //! uploads, and [`uploads`] for listing pending uploads, which `object_store` cannot.
 
 mod builder;
+mod options;
 mod uploads;
 
 use std::ops::Range;
