@@ -67,11 +67,7 @@ pub async fn layer(State(store): State<AsyncStore>, request: Request, next: Next
         }
     };
     let request = Request::from_parts(parts, HttpBody::from(bytes));
-    let running = store.clone();
-    tokio::spawn(async move {
-        let answer = next.run(request).await;
-        running.finish(id, stored(answer).await);
-    });
+    store.run(id, async move { stored(next.run(request).await).await });
     let mut response = StatusCode::ACCEPTED.into_response();
     if keep {
         response

@@ -4,9 +4,9 @@
 //! ArangoDB keeps them in memory: a restart loses every one. Ferry keeps each in
 //! `<state-dir>/async/<id>.json` (mode 0600, written atomically) because the request that
 //! matters most is a create: kube-arangodb creates asynchronously, and a create whose
-//! answer is lost leaves a backup nobody tracks while the operator makes another. A request
-//! still running when the server stopped cannot be finished by the next start; its stored
-//! answer becomes 503 (errorNum 30) saying so. Limits (docs/clients.md): at most
+//! answer is lost leaves a backup nobody tracks while the operator makes another. A graceful stop
+//! waits for the requests running; one still running when the server died cannot be
+//! finished by the next start, and its stored answer becomes 503 (errorNum 30) saying so. Limits (docs/clients.md): at most
 //! [`MAX_RUNNING`] requests running and [`MAX_KEPT`] results kept; past either, a new
 //! async request is refused with 503, errorNum 21 (queue full) as ArangoDB refuses one, and
 //! nothing is done. Results are dropped after [`crate::jobs::RETENTION`].
@@ -17,6 +17,7 @@ use std::sync::{Arc, Mutex};
 
 use base64::Engine as _;
 use serde::{Deserialize, Serialize};
+use tokio_util::task::TaskTracker;
 
 use crate::jobs::RETENTION;
 use crate::{Error, Result};
@@ -83,6 +84,8 @@ struct Inner {
     jobs: Mutex<BTreeMap<u64, Record>>,
     /// The last id issued, also in `<dir>/last-id` so that ids are never reused.
     last: Mutex<u64>,
+    /// The requests running, waited for at a graceful stop.
+    tracker: TaskTracker,
 }
 
 /// The async requests of one server. Cheap to clone.
@@ -153,6 +156,7 @@ impl AsyncStore {
                 dir,
                 jobs: Mutex::new(jobs),
                 last: Mutex::new(last),
+                tracker: TaskTracker::new(),
             }),
         })
     }
@@ -190,9 +194,25 @@ impl AsyncStore {
         Ok(id)
     }
 
+    /// Runs request `id` in the background and stores its answer.
+    pub fn run(&self, id: u64, work: impl Future<Output = Stored> + Send + 'static) {
+        let this = self.clone();
+        self.inner.tracker.spawn(async move {
+            let answer = work.await;
+            this.finish(id, answer);
+        });
+    }
+
+    /// A graceful stop: waits until the requests running have finished and their answers
+    /// are kept, as the server waits for a request answered directly.
+    pub async fn shutdown(&self) {
+        self.inner.tracker.close();
+        self.inner.tracker.wait().await;
+    }
+
     /// Stores the answer of request `id`; a request deleted meanwhile, or not kept, is
     /// forgotten.
-    pub fn finish(&self, id: u64, answer: Stored) {
+    fn finish(&self, id: u64, answer: Stored) {
         let mut jobs = self.jobs();
         let Some(record) = jobs.get_mut(&id) else {
             return;

@@ -223,6 +223,7 @@ pub async fn serve(
         .with_graceful_shutdown(shutdown)
         .await
         .map_err(|e| Error::Other(format!("server failed: {e}")))?;
+    state.async_jobs.shutdown().await;
     state.jobs.shutdown().await;
     Ok(())
 }

@@ -250,3 +250,21 @@ async fn async_answers_outlive_a_crash() {
     let next = create_async(&server).await;
     assert!(next.parse::<u64>().expect("id") > running.parse::<u64>().expect("id"));
 }
+
+#[tokio::test]
+async fn a_graceful_stop_lets_an_async_create_finish() {
+    let mut server = Server::start().await;
+    let writer = ferry::backup::WriteLock::shared(&server.data).expect("shared lock");
+    let job = create_async(&server).await;
+    // The writer lets go while the server stops (or just before): either way the create
+    // finishes and its answer is kept.
+    let writer = std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        writer.release();
+    });
+    server.restart().await;
+    writer.join().expect("writer thread");
+    let answer = create_result(&server, &job).await.expect("kept");
+    let id = answer.expect(201)["id"].as_str().expect("id").to_owned();
+    assert_eq!(server.ids().await, [id]);
+}
