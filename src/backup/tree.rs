@@ -1,10 +1,10 @@
-//! Directory-tree plumbing shared by create, restore and verification: a walk that never
-//! follows a link, hashing, copies and hard links that reach the disk (fsync), and removal
+//! Directory-tree plumbing shared by create, restore and verification: the walk (the one of
+//! [`crate::store::local`], which never follows a link) with backup errors, hashing, copies and hard links that reach the disk (fsync), and removal
 //! of scratch directories.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use sha2::{Digest, Sha256};
 
@@ -13,75 +13,28 @@ use super::error::{BackupError, Result};
 /// Read size for hashing and copying.
 const BLOCK: usize = 1 << 20;
 
-/// What a walk found.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Kind {
-    Dir,
-    File,
-}
-
-/// One directory or regular file under the walked root.
-#[derive(Debug, Clone)]
-pub(crate) struct Entry {
-    /// Relative, `/`-separated path.
-    pub rel: String,
-    pub path: PathBuf,
-    pub kind: Kind,
-}
+use crate::store::local::WalkError;
+pub(crate) use crate::store::local::{Entry, Kind};
 
 /// Every directory and regular file under `root`, parents before children, names sorted.
 /// Top-level names in `skip_top` are left out. Symbolic links are never followed (a link
 /// could lead out of the tree) and are skipped with a warning, as are sockets, FIFOs and
 /// devices. A name that is not UTF-8 is an error: it could not be stored in a repository.
 pub(crate) fn walk(root: &Path, skip_top: &[&str]) -> Result<Vec<Entry>> {
-    let mut out = Vec::new();
-    walk_into(root, "", skip_top, &mut out)?;
-    Ok(out)
-}
-
-fn walk_into(dir: &Path, prefix: &str, skip_top: &[&str], out: &mut Vec<Entry>) -> Result<()> {
-    let mut entries = fs::read_dir(dir)
-        .map_err(BackupError::at(dir))?
-        .collect::<io::Result<Vec<_>>>()
-        .map_err(BackupError::at(dir))?;
-    entries.sort_by_key(|e| e.file_name());
-    for entry in entries {
-        let path = entry.path();
-        let Some(name) = entry.file_name().to_str().map(str::to_owned) else {
-            return Err(BackupError::Io {
-                source: io::Error::new(
-                    io::ErrorKind::InvalidData,
-                    "file name is not UTF-8; a backup cannot hold it",
-                ),
-                path,
-            });
-        };
-        if prefix.is_empty() && skip_top.contains(&name.as_str()) {
-            continue;
-        }
-        let rel = format!("{prefix}{name}");
-        // `file_type` does not follow symbolic links.
-        let kind = entry.file_type().map_err(BackupError::at(&path))?;
-        if kind.is_dir() {
-            out.push(Entry {
-                rel: rel.clone(),
-                path: path.clone(),
-                kind: Kind::Dir,
-            });
-            walk_into(&path, &format!("{rel}/"), skip_top, out)?;
-        } else if kind.is_file() {
-            out.push(Entry {
-                rel,
-                path,
-                kind: Kind::File,
-            });
-        } else if kind.is_symlink() {
-            tracing::warn!(path = %path.display(), "symbolic link: not followed, not backed up");
-        } else {
-            tracing::warn!(path = %path.display(), "not a regular file (socket, FIFO, device): skipped");
-        }
-    }
-    Ok(())
+    crate::store::local::walk(root, skip_top)
+        .map(|entry| {
+            entry.map_err(|e| match e {
+                WalkError::Io { path, source } => BackupError::io(path, source),
+                WalkError::NotUtf8(path) => BackupError::Io {
+                    source: io::Error::new(
+                        io::ErrorKind::InvalidData,
+                        "file name is not UTF-8; a backup cannot hold it",
+                    ),
+                    path,
+                },
+            })
+        })
+        .collect()
 }
 
 /// SHA-256 (hex) and size of the file at `path`, read in 1 MiB blocks.
@@ -212,33 +165,6 @@ pub(crate) fn remove_scratch(path: &Path) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::os::unix::fs::symlink;
-
-    #[test]
-    fn walk_skips_links_and_top_level_names() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let root = dir.path();
-        fs::create_dir_all(root.join("a/b")).expect("mkdir");
-        fs::write(root.join("a/b/f"), b"x").expect("write");
-        fs::write(root.join("skip"), b"x").expect("write");
-        fs::write(root.join("a/skip"), b"x").expect("write");
-        symlink("/etc", root.join("link")).expect("symlink");
-        symlink("/etc/passwd", root.join("a/flink")).expect("symlink");
-        let found: Vec<_> = walk(root, &["skip"])
-            .expect("walk")
-            .into_iter()
-            .map(|e| (e.rel, e.kind))
-            .collect();
-        assert_eq!(
-            found,
-            vec![
-                ("a".to_owned(), Kind::Dir),
-                ("a/b".to_owned(), Kind::Dir),
-                ("a/b/f".to_owned(), Kind::File),
-                ("a/skip".to_owned(), Kind::File),
-            ]
-        );
-    }
 
     #[test]
     fn copy_hashing_matches_hash_file() {

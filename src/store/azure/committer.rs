@@ -12,9 +12,34 @@ use bytes::Bytes;
 use object_store::azure::{AzureAuthorizer, AzureCredentialProvider};
 use object_store::client::{HttpRequest, HttpRequestBody};
 use object_store::{Attribute, Attributes};
+use serde::Serialize;
 
 use crate::store::object_error::{http_failure, storage};
 use crate::{Error, Result};
+
+/// Put Block List's body: the staged blocks, in order.
+#[derive(Serialize)]
+#[serde(rename = "BlockList")]
+struct BlockList {
+    #[serde(rename = "Uncommitted")]
+    uncommitted: Vec<String>,
+}
+
+/// The body naming `parts`' blocks, as object_store named them: the base64 of the content
+/// id's bytes.
+fn block_list(parts: &[String]) -> Result<String> {
+    let list = BlockList {
+        uncommitted: parts
+            .iter()
+            .map(|part| base64::engine::general_purpose::STANDARD.encode(part.as_bytes()))
+            .collect(),
+    };
+    let body = quick_xml::se::to_string(&list)
+        .map_err(|e| Error::Other(format!("Azure block list: {e}")))?;
+    Ok(format!(
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n{body}"
+    ))
+}
 
 /// Commits block lists of one container.
 #[derive(Clone)]
@@ -69,13 +94,7 @@ impl AzureCommitter {
         sha256: &str,
         attributes: &Attributes,
     ) -> Result<()> {
-        let mut xml = String::from("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<BlockList>\n");
-        for part in parts {
-            // object_store names blocks by the base64 of its content id's bytes.
-            let id = base64::engine::general_purpose::STANDARD.encode(part.as_bytes());
-            xml.push_str(&format!("\t<Uncommitted>{id}</Uncommitted>\n"));
-        }
-        xml.push_str("</BlockList>");
+        let xml = block_list(parts)?;
         let mut url = url::Url::parse(&self.base_url)
             .map_err(|e| Error::BadConfig(format!("Azure endpoint: {e}")))?;
         url.path_segments_mut()
@@ -141,5 +160,21 @@ impl AzureCommitter {
             Some(status),
             format!("HTTP {status}: {text}"),
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn block_list_names_blocks_in_order() {
+        let xml = block_list(&["a".into(), "b<&".into()]).expect("serialises");
+        assert_eq!(
+            xml,
+            "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n\
+             <BlockList><Uncommitted>YQ==</Uncommitted><Uncommitted>Yjwm</Uncommitted></BlockList>"
+        );
+        assert!(block_list(&[]).expect("empty").ends_with("<BlockList/>"));
     }
 }

@@ -10,6 +10,10 @@
 //! resumable chunked writes and percent-encodes some file names, so names would not survive a
 //! round trip byte for byte.
 
+mod walk;
+
+pub(crate) use walk::{Entry, Kind, WalkError, walk};
+
 use std::fs::{self, File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::ops::Range;
@@ -202,40 +206,42 @@ fn read_at(path: &Path, range: Range<u64>) -> Result<Bytes> {
     Ok(crate::store::buffer::freeze(buf))
 }
 
-fn walk(root: &Path, dir: &Path, out: &mut Vec<ObjectInfo>) -> Result<()> {
-    let entries = match fs::read_dir(dir) {
-        Ok(entries) => entries,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound && dir == root => return Ok(()),
-        Err(e) => return Err(Error::io(dir, e)),
-    };
-    for entry in entries {
-        let entry = entry.map_err(|e| Error::io(dir, e))?;
-        let path = entry.path();
-        let name = entry.file_name();
-        let Some(name) = name.to_str() else {
-            return Err(Error::Other(format!(
-                "{}: file name is not UTF-8; object stores cannot hold it",
-                path.display()
-            )));
-        };
-        let kind = entry.file_type().map_err(|e| Error::io(&path, e))?;
-        if kind.is_dir() {
-            walk(root, &path, out)?;
-        } else if kind.is_file() {
-            if is_staged(name) {
-                continue;
+/// The regular files under `root` but staged ones, with their sizes; a missing root has none.
+fn list_files(root: &Path) -> Result<Vec<ObjectInfo>> {
+    let mut out = Vec::new();
+    for entry in walk(root, &[]) {
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(WalkError::Io { path, source }) => {
+                if source.kind() == std::io::ErrorKind::NotFound && path == root {
+                    return Ok(out);
+                }
+                return Err(Error::io(path, source));
             }
-            let size = entry.metadata().map_err(|e| Error::io(&path, e))?.len();
-            let key = path
-                .strip_prefix(root)
-                .map_err(|_| Error::Other(format!("{} left the root", path.display())))?;
-            let key = key.to_str().unwrap_or_default().to_owned();
-            out.push(ObjectInfo { key, size });
-        } else {
-            tracing::warn!(path = %path.display(), "not a regular file or directory (symlink, socket, device): skipped");
+            Err(WalkError::NotUtf8(path)) => {
+                return Err(Error::Other(format!(
+                    "{}: file name is not UTF-8; object stores cannot hold it",
+                    path.display()
+                )));
+            }
+        };
+        let staged = entry
+            .path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(is_staged);
+        if entry.kind != Kind::File || staged {
+            continue;
         }
+        let size = fs::symlink_metadata(&entry.path)
+            .map_err(|e| Error::io(&entry.path, e))?
+            .len();
+        out.push(ObjectInfo {
+            key: entry.rel,
+            size,
+        });
     }
-    Ok(())
+    Ok(out)
 }
 
 #[async_trait]
@@ -261,11 +267,10 @@ impl Backend for LocalBackend {
             self.file(&prefix)?
         };
         blocking(move || {
-            let mut out = Vec::new();
             if start.is_file() {
-                return Ok(out);
+                return Ok(Vec::new());
             }
-            walk(&start, &start, &mut out)?;
+            let mut out = list_files(&start)?;
             out.sort_by(|a, b| a.key.cmp(&b.key));
             Ok(out)
         })
