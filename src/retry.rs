@@ -1,9 +1,11 @@
 //! The retry policy: one value, used for every request Ferry makes.
 //!
-//! Storage clients retry a failed HTTP request (5xx, 429, connection reset, timeout) with
-//! exponential backoff and full jitter; the engine retries a whole chunk with the same policy
-//! when a failure only shows after the request (a truncated body). Permanent failures (4xx,
-//! not found, integrity) are never retried and reach the user with the server's message.
+//! Requests are retried at exactly one level: the retry layer every resolved store carries
+//! ([`crate::store::layer::Retry`]) runs each backend call again on a transient failure (5xx,
+//! 408, 429, connection reset, timeout, a truncated body) with exponential backoff and full
+//! jitter, at most [`RetryPolicy::max_retries`] times. The HTTP clients below it send each
+//! request once. Permanent failures (4xx, not found, integrity) are never retried and reach
+//! the user with the server's message.
 
 use std::future::Future;
 use std::time::Duration;
@@ -49,7 +51,8 @@ impl RetryPolicy {
         }
     }
 
-    /// The same policy for `object_store`'s HTTP clients.
+    /// `object_store`'s clients send each request once: the retry layer above them retries
+    /// (were both to, `--retries 2` against a failing server sent 9 requests, 3 × 3).
     pub fn object_store_config(&self) -> object_store::RetryConfig {
         object_store::RetryConfig {
             backoff: object_store::BackoffConfig {
@@ -57,8 +60,8 @@ impl RetryPolicy {
                 max_backoff: self.max_backoff,
                 base: self.base,
             },
-            max_retries: self.max_retries,
-            retry_timeout: self.max_backoff * (self.max_retries as u32 + 1),
+            max_retries: 0,
+            retry_timeout: std::time::Duration::ZERO,
         }
     }
 

@@ -63,10 +63,8 @@ impl CheckReport {
 
 /// Compares every file of `src` with `dst` by size and by the SHA-256 of the data read.
 pub async fn check(src: &Location, dst: &Location, options: &Options) -> Result<CheckReport> {
-    let (src_list, dst_list) = futures::try_join!(
-        options.retry.run("list", || src.backend.list(&src.root)),
-        options.retry.run("list", || dst.backend.list(&dst.root))
-    )?;
+    let (src_list, dst_list) =
+        futures::try_join!(src.backend.list(&src.root), dst.backend.list(&dst.root))?;
     let mut dst_sizes: BTreeMap<String, u64> =
         dst_list.into_iter().map(|o| (o.key, o.size)).collect();
     let mut report = CheckReport::default();
@@ -87,13 +85,12 @@ pub async fn check(src: &Location, dst: &Location, options: &Options) -> Result<
     report
         .differences
         .extend(dst_sizes.into_keys().map(Difference::MissingInSource));
-    let retry = &options.retry;
     let budget = &Budget::new(options.max_in_flight);
     let compared: Vec<Option<Difference>> = futures::stream::iter(to_hash)
         .map(|o| async move {
             let (s, d) = futures::try_join!(
-                hash_object(src, &o.key, o.size, None, retry, budget),
-                hash_object(dst, &o.key, o.size, None, retry, budget)
+                hash_object(src, &o.key, o.size, None, budget),
+                hash_object(dst, &o.key, o.size, None, budget)
             )?;
             Ok::<_, crate::Error>((s != d).then_some(Difference::ContentDiffers {
                 key: o.key,

@@ -9,7 +9,6 @@ use futures::{StreamExt, TryStreamExt};
 use sha2::{Digest, Sha256};
 
 use super::budget::Budget;
-use crate::retry::RetryPolicy;
 use crate::store::Location;
 use crate::{Error, Result};
 
@@ -63,7 +62,6 @@ pub async fn hash_object(
     key: &str,
     size: u64,
     etag: Option<&str>,
-    retry: &RetryPolicy,
     budget: &Budget,
 ) -> Result<String> {
     let abs = location.key(key);
@@ -72,11 +70,7 @@ pub async fn hash_object(
             let abs = abs.as_str();
             async move {
                 let permit = budget.take(range.end - range.start).await?;
-                let data = retry
-                    .run("read", || {
-                        location.backend.get_range(abs, range.clone(), etag)
-                    })
-                    .await?;
+                let data = location.backend.get_range(abs, range, etag).await?;
                 Ok::<_, Error>((data, permit))
             }
         })

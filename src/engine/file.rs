@@ -33,7 +33,7 @@ impl Run<'_> {
     }
 
     fn dst(&self) -> &Location {
-        self.t.dst
+        &self.dst
     }
 
     /// The chunk size asked for: the options', else the destination's or source's section's.
@@ -66,30 +66,13 @@ impl Run<'_> {
             })
     }
 
-    /// Holds `bytes` of the memory budget (and the bandwidth limit) for as long as the guard lives.
-    async fn reserve(&self, bytes: u64) -> Result<tokio::sync::SemaphorePermit<'_>> {
-        let permit = self.budget.take(bytes).await?;
-        if let Some(throttle) = &self.throttle {
-            throttle.take(bytes).await;
-        }
-        Ok(permit)
-    }
-
-    /// Reads a range of the source, with retries, insisting on the version first seen.
+    /// Reads a range of the source, insisting on the version first seen.
     async fn read(&self, key: &str, range: Range<u64>, etag: Option<&str>) -> Result<Bytes> {
         if range.is_empty() {
             return Ok(Bytes::new());
         }
         let abs = self.src().key(key);
-        let data = self
-            .t
-            .options
-            .retry
-            .run("read", || {
-                self.src().backend.get_range(&abs, range.clone(), etag)
-            })
-            .await?;
-        Ok(data)
+        self.src().backend.get_range(&abs, range, etag).await
     }
 
     /// Counts bytes written to the destination by this run (resumed parts, skipped files and
@@ -140,15 +123,7 @@ impl Run<'_> {
                 (sha256_hex(data.clone()).await?, Some((data, permit)))
             }
             None => (
-                hash_object(
-                    self.src(),
-                    &f.key,
-                    size,
-                    etag.as_deref(),
-                    &self.t.options.retry,
-                    &self.budget,
-                )
-                .await?,
+                hash_object(self.src(), &f.key, size, etag.as_deref(), &self.budget).await?,
                 None,
             ),
         };
@@ -162,11 +137,7 @@ impl Run<'_> {
             .filter(|k| **k != self.dst().key(&f.key))
         {
             let to = self.dst().key(&f.key);
-            self.t
-                .options
-                .retry
-                .run("copy", || self.dst().backend.copy(from, &to))
-                .await?;
+            self.dst().backend.copy(from, &to).await?;
             self.verify_published(&f.key, size, &sha256).await?;
             FileAction::ServerSideCopied
         } else if small {
@@ -194,14 +165,8 @@ impl Run<'_> {
         Ok(())
     }
 
-    /// Stat with retries.
     async fn stat(&self, location: &Location, key: &str) -> Result<Option<crate::store::Stat>> {
-        let abs = location.key(key);
-        self.t
-            .options
-            .retry
-            .run("stat", || location.backend.stat(&abs))
-            .await
+        location.backend.stat(&location.key(key)).await
     }
 
     /// Whether the destination already holds this exact content: same size and SHA-256
@@ -219,15 +184,7 @@ impl Run<'_> {
         let dst_sha = match stat.sha256 {
             Some(s) => s,
             None if self.dst().capabilities().local => {
-                hash_object(
-                    self.dst(),
-                    key,
-                    size,
-                    None,
-                    &self.t.options.retry,
-                    &self.budget,
-                )
-                .await?
+                hash_object(self.dst(), key, size, None, &self.budget).await?
             }
             None => return Ok(false),
         };
@@ -274,14 +231,9 @@ impl Run<'_> {
         etag: Option<&str>,
     ) -> Result<()> {
         let (data, _permit) = match held {
-            Some((data, permit)) => {
-                if let Some(throttle) = &self.throttle {
-                    throttle.take(size).await;
-                }
-                (data, permit)
-            }
+            Some(held) => held,
             None => {
-                let permit = self.reserve(size).await?;
+                let permit = self.budget.take(size).await?;
                 let d = self.read(&f.key, 0..size, etag).await?;
                 let actual = sha256_hex(d.clone()).await?;
                 if actual != sha256 {
@@ -291,11 +243,7 @@ impl Run<'_> {
             }
         };
         let abs = self.dst().key(&f.key);
-        self.t
-            .options
-            .retry
-            .run("put", || self.dst().backend.put(&abs, data.clone(), sha256))
-            .await?;
+        self.dst().backend.put(&abs, data, sha256).await?;
         // No read-back: the store checked the request's checksum (x-amz-checksum-crc64nvme,
         // Content-MD5), and the data was hashed on its way in.
         self.moved(size);
@@ -346,28 +294,14 @@ impl Run<'_> {
         if let Some(at) = earlier_intent {
             self.abort_strays(key, at, None).await;
         }
-        // A local staged file is found by its path: no intent needed (nor its fsync).
-        let at = if self.dst().capabilities().local {
-            None
-        } else {
-            Some(self.journal.intent(key)?)
-        };
-        let attempts = std::sync::atomic::AtomicUsize::new(0);
-        let created = self
-            .t
-            .options
-            .retry
-            .run("create upload", || {
-                attempts.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                self.dst().backend.create_upload(&abs, size, sha256)
-            })
-            .await;
-        // A create sent again may follow one that the server carried out but whose answer
-        // was lost.
-        if let Some(at) = at.filter(|_| attempts.into_inner() > 1) {
-            self.abort_strays(key, at, created.as_deref().ok()).await;
+        // The intent lets a later run find an upload a kill kept from the journal. A local
+        // staged file is found by its path: no intent needed (nor its fsync). A create the
+        // retry layer sent again aborts what an attempt whose answer was lost created itself
+        // (see `crate::store::layer::Retry`).
+        if !self.dst().capabilities().local {
+            self.journal.intent(key)?;
         }
-        let upload = created?;
+        let upload = self.dst().backend.create_upload(&abs, size, sha256).await?;
         let open = OpenUpload {
             size,
             sha256: sha256.to_owned(),
@@ -460,7 +394,7 @@ impl Run<'_> {
                         return Err(Error::Cancelled);
                     }
                     let len = range.end - range.start;
-                    let permit = self.reserve(len).await?;
+                    let permit = self.budget.take(len).await?;
                     if let Some(part) = open.parts.get(&index) {
                         if !verify {
                             return Ok::<_, Error>((part.clone(), Bytes::new(), permit));
@@ -478,18 +412,9 @@ impl Run<'_> {
                     }
                     let data = self.read(&f.key, range.clone(), etag).await?;
                     let part = self
-                        .t
-                        .options
-                        .retry
-                        .run("put part", || {
-                            self.dst().backend.put_part(
-                                abs,
-                                &open.upload,
-                                index,
-                                range.start,
-                                data.clone(),
-                            )
-                        })
+                        .dst()
+                        .backend
+                        .put_part(abs, &open.upload, index, range.start, data.clone())
                         .await?;
                     self.journal.part(&f.key, index, &part)?;
                     self.moved(len);
@@ -525,14 +450,9 @@ impl Run<'_> {
             return Err(self.integrity(&f.key, sha256, actual));
         }
         let completed = self
-            .t
-            .options
-            .retry
-            .run("complete upload", || {
-                self.dst()
-                    .backend
-                    .complete_upload(&abs, &open.upload, part_ids.clone())
-            })
+            .dst()
+            .backend
+            .complete_upload(&abs, &open.upload, part_ids)
             .await;
         if let Err(e) = completed {
             // The answer to a completion can be lost after the server completed the upload;

@@ -15,7 +15,6 @@ pub mod journal;
 mod orphans;
 pub mod progress;
 mod ramp;
-pub mod throttle;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -34,7 +33,6 @@ use crate::store::Location;
 use crate::{Error, Result};
 pub use budget::Budget;
 use journal::Journal;
-use throttle::Throttle;
 
 /// Default chunk size: large enough that per-request overhead is small, small enough that a
 /// resume re-sends little and memory stays flat.
@@ -65,6 +63,8 @@ pub struct Options {
     pub shared_budget: Option<Arc<Budget>>,
     /// Bytes per second over all transfers.
     pub bwlimit: Option<u64>,
+    /// How the stores of a run retry (they are resolved with it, see
+    /// [`crate::store::layer`]); the engine itself sends nothing twice.
     pub retry: RetryPolicy,
     /// Where the resume journal lives.
     pub state_dir: PathBuf,
@@ -144,7 +144,8 @@ struct Run<'a> {
     t: &'a Transfer<'a>,
     journal: Journal,
     budget: Arc<Budget>,
-    throttle: Option<Throttle>,
+    /// The destination with this run's layers: its bandwidth limit and byte counter.
+    dst: Location,
     /// Uploads begun and not yet finished, to abort on cancel.
     active: Mutex<HashMap<String, String>>,
     /// Fired on cancel or on the first failure: transfers stop at the next chunk.
@@ -189,11 +190,7 @@ impl<'a> Transfer<'a> {
 
     /// Copies every file of the source tree.
     pub async fn copy_tree(&self) -> Result<Summary> {
-        let listing = self
-            .options
-            .retry
-            .run("list", || self.src.backend.list(&self.src.root))
-            .await?;
+        let listing = self.src.backend.list(&self.src.root).await?;
         let files = listing
             .into_iter()
             .map(|o| FileSpec {
@@ -210,9 +207,9 @@ impl<'a> Transfer<'a> {
     /// [`Error::Cancelled`]. On any other failure the journal stays for a resume.
     pub async fn copy_files(&self, files: Vec<FileSpec>) -> Result<Summary> {
         let existing = self
-            .options
-            .retry
-            .run("list", || self.dst.backend.list(&self.dst.root))
+            .dst
+            .backend
+            .list(&self.dst.root)
             .await?
             .into_iter()
             .map(|o| (o.key, o.size))
@@ -227,7 +224,13 @@ impl<'a> Transfer<'a> {
                 .shared_budget
                 .clone()
                 .unwrap_or_else(|| Arc::new(Budget::new(self.options.max_in_flight))),
-            throttle: self.options.bwlimit.map(Throttle::new),
+            dst: Location {
+                backend: crate::store::layer::for_run(
+                    self.dst.backend.clone(),
+                    self.options.bwlimit,
+                ),
+                ..self.dst.clone()
+            },
             active: Mutex::new(HashMap::new()),
             settled: Mutex::new(Default::default()),
             summary: Mutex::new(Summary::default()),
@@ -305,8 +308,8 @@ impl Run<'_> {
     /// may have created without journalling their ids.
     async fn abort_leftovers(&self) {
         for (key, upload) in self.leftovers() {
-            let abs = self.t.dst.key(&key);
-            if let Err(e) = self.t.dst.backend.abort_upload(&abs, &upload).await {
+            let abs = self.dst.key(&key);
+            if let Err(e) = self.dst.backend.abort_upload(&abs, &upload).await {
                 tracing::warn!(key = %abs, error = %e, "could not abort a stale upload");
             }
         }
@@ -334,8 +337,8 @@ impl Run<'_> {
                 .drain(),
         );
         for (key, upload) in uploads {
-            let abs = self.t.dst.key(&key);
-            if let Err(e) = self.t.dst.backend.abort_upload(&abs, &upload).await {
+            let abs = self.dst.key(&key);
+            if let Err(e) = self.dst.backend.abort_upload(&abs, &upload).await {
                 tracing::warn!(key = %abs, error = %e, "could not abort an upload");
             }
         }

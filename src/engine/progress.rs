@@ -120,9 +120,9 @@ impl Stats {
     }
 
     /// Bytes that went over the wire (the engine calls this; skipped data does not count).
+    /// The process's own count is the destination's [`crate::store::layer::Metered`].
     pub fn transferred(&self, bytes: u64) {
         self.bytes_transferred.fetch_add(bytes, Ordering::Relaxed);
-        crate::metrics::BYTES_TRANSFERRED.add(bytes);
     }
 }
 

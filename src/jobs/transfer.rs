@@ -146,13 +146,13 @@ impl BackupTransfer {
             .await
             .map_err(|e| JobError::from_engine(e, num))?;
         let remote = self.remote();
-        let abs = remote.key(key);
-        self.options
-            .retry
-            .run("put", || remote.backend.put(&abs, data.clone(), &sha))
+        let (abs, size) = (remote.key(key), data.len() as u64);
+        remote
+            .backend
+            .put(&abs, data, &sha)
             .await
             .map_err(|e| JobError::from_engine(e, num))?;
-        present::done(&self.stats, key, data.len() as u64);
+        present::done(&self.stats, key, size);
         Ok(())
     }
 
@@ -164,13 +164,7 @@ impl BackupTransfer {
     ) -> Result<Option<Bytes>, JobError> {
         let abs = location.key(key);
         let fail = |e| JobError::from_engine(e, num);
-        let Some(stat) = self
-            .options
-            .retry
-            .run("stat", || location.backend.stat(&abs))
-            .await
-            .map_err(fail)?
-        else {
+        let Some(stat) = location.backend.stat(&abs).await.map_err(fail)? else {
             return Ok(None);
         };
         if stat.size > 64 << 20 {
@@ -182,14 +176,9 @@ impl BackupTransfer {
         if stat.size == 0 {
             return Ok(Some(Bytes::new()));
         }
-        let data = self
-            .options
-            .retry
-            .run("get", || {
-                location
-                    .backend
-                    .get_range(&abs, 0..stat.size, stat.etag.as_deref())
-            })
+        let data = location
+            .backend
+            .get_range(&abs, 0..stat.size, stat.etag.as_deref())
             .await
             .map_err(|e| JobError::from_engine(e, num))?;
         Ok(Some(data))
@@ -200,10 +189,9 @@ impl BackupTransfer {
     async fn repository_content(&self) -> Result<HashMap<String, String>, JobError> {
         let num = ErrorNum::FailedToUpload;
         let repo = &self.repository;
-        let listing = self
-            .options
-            .retry
-            .run("list", || repo.backend.list(&repo.root))
+        let listing = repo
+            .backend
+            .list(&repo.root)
             .await
             .map_err(|e| JobError::from_engine(e, num))?;
         let complete: std::collections::HashSet<&str> = listing
@@ -338,10 +326,9 @@ impl BackupTransfer {
         let manifest = std::str::from_utf8(&sums)
             .map_err(|_| JobError::new(num, format!("{MANIFEST_FILE} is not UTF-8")))
             .and_then(|t| Manifest::parse(t).map_err(|e| JobError::from_backup(e, num)))?;
-        let listing = self
-            .options
-            .retry
-            .run("list", || remote.backend.list(&remote.root))
+        let listing = remote
+            .backend
+            .list(&remote.root)
             .await
             .map_err(|e| JobError::from_engine(e, num))?;
         let sizes: HashMap<String, u64> = listing.into_iter().map(|o| (o.key, o.size)).collect();

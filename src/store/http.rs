@@ -100,6 +100,8 @@ static PLAIN: Cache<tokio::runtime::Id, reqwest::Client> = Cache::new();
 pub fn plain_client(what: &str) -> Result<reqwest::Client> {
     let build = || {
         reqwest::Client::builder()
+            // Each request once: the store's retry layer retries (see `crate::store::layer`).
+            .retry(reqwest::retry::never())
             .build()
             .map_err(|e| Error::Other(format!("{what} HTTP client: {e}")))
     };

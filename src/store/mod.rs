@@ -15,6 +15,7 @@ mod builder;
 pub mod fault;
 pub mod gcs;
 mod http;
+pub mod layer;
 pub mod local;
 mod location;
 pub mod memory;

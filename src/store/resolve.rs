@@ -47,7 +47,7 @@ pub fn resolve_location(
         BackendKind::Local => unreachable!("handled above"),
     };
     Ok(Location {
-        backend,
+        backend: super::layer::resolved(backend, retry),
         root: clean_path(root),
         display: repo.to_string(),
         hints,

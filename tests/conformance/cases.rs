@@ -259,13 +259,17 @@ pub async fn through_faults(server: &Server) {
         seed: 42,
         ..FaultPlan::default()
     };
+    // Retried above the faults, as a resolved store is above its own.
     let faulty_up: SharedBackend = Arc::new(FaultyBackend::new(remote.backend.clone(), plan));
+    let retry = ferry::retry::RetryPolicy {
+        max_retries: 12,
+        ..ferry::retry::RetryPolicy::quick()
+    };
     let faulty_remote = Location {
-        backend: faulty_up,
+        backend: ferry::store::layer::resolved(faulty_up, &retry),
         ..remote.clone()
     };
-    let mut opts = options(&dir.path().join("state"));
-    opts.retry.max_retries = 12;
+    let opts = options(&dir.path().join("state"));
     copy(&Location::local(&src), &faulty_remote, &opts)
         .await
         .expect("upload through faults");
@@ -691,7 +695,7 @@ pub fn cleanup_aborts_old_uploads(server: &Server) {
 }
 
 /// A backend whose first CreateMultipartUpload is carried out but its answer lost (a reset
-/// after the server acted), so the engine's retry creates a second upload.
+/// after the server acted), so the retry layer above it creates a second upload.
 #[derive(Debug)]
 struct LosesFirstCreate {
     inner: SharedBackend,
@@ -776,10 +780,13 @@ pub async fn lost_create_answer_leaves_no_upload(server: &Server) {
     write(&src.join("big.sst"), &data);
     let remote = server.location(&random_prefix("lost-create"));
     let lossy = Location {
-        backend: Arc::new(LosesFirstCreate {
-            inner: remote.backend.clone(),
-            lost: Default::default(),
-        }),
+        backend: ferry::store::layer::resolved(
+            Arc::new(LosesFirstCreate {
+                inner: remote.backend.clone(),
+                lost: Default::default(),
+            }),
+            &ferry::retry::RetryPolicy::quick(),
+        ),
         ..remote.clone()
     };
     let mut opts = options(&dir.path().join("state"));

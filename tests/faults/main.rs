@@ -5,6 +5,8 @@
 //!   copies either complete byte-identical or fail with a clear error within the retry budget,
 //!   and never publish wrong data. (The conformance suite runs every backend through
 //!   `FaultyBackend`, which fails calls above the HTTP client; this goes through the client.)
+//! - [`retries`]: against a server answering 503 to everything, `--retries N` sends N+1
+//!   requests for an operation, on S3, GCS and Azure alike.
 //! - [`disk_full`]: downloads into a small tmpfs fail with errorNum 7004 and remove what they
 //!   staged.
 //! - [`intrusion`]: malicious repositories and symbolic links never make Ferry read or write
@@ -21,4 +23,5 @@ mod servers;
 mod disk_full;
 mod intrusion;
 mod proxy;
+mod retries;
 mod wire;

@@ -11,12 +11,11 @@ use crate::cli::args::CleanupArgs;
 use crate::cli::exit::Exit;
 use crate::cli::plan::Remotes;
 
-/// Where `cleanup` will look, and for how old uploads.
+/// Where `cleanup` will look (its store retries with `--retries`), and for how old uploads.
 #[derive(Debug)]
 pub struct Plan {
     pub location: Location,
     pub max_age: Duration,
-    pub retry: RetryPolicy,
 }
 
 impl Plan {
@@ -29,14 +28,13 @@ impl Plan {
         Ok(Plan {
             location,
             max_age: args.max_age,
-            retry,
         })
     }
 }
 
 pub async fn run(plan: Plan) -> Result<Exit> {
     let location = &plan.location;
-    let report = engine::cleanup(location, plan.max_age, &plan.retry).await?;
+    let report = engine::cleanup(location, plan.max_age).await?;
     let relative = |key: &str| {
         key.strip_prefix(location.root.as_str())
             .map(|k| k.trim_start_matches('/'))

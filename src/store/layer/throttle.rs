@@ -1,12 +1,17 @@
-//! `--bwlimit`: one token bucket shared by every transfer of a run.
+//! `--bwlimit` as a layer: one token bucket shared by every transfer of a run, paid by the
+//! file data written to the run's destination (once per call, however often it is retried).
 //!
 //! Hand-written because the bucket counts bytes in chunk-sized draws (up to hundreds of MiB),
 //! which the rate-limiter crates' cell-based APIs do not take in one call.
 
+use std::future::Future;
 use std::sync::Mutex;
 use std::time::Duration;
 
 use tokio::time::Instant;
+
+use super::{Hook, Op};
+use crate::Result;
 
 /// Limits the bytes per second that pass through [`Throttle::take`].
 #[derive(Debug)]
@@ -38,6 +43,20 @@ impl Throttle {
         if wait > 0.0 {
             tokio::time::sleep(Duration::from_secs_f64(wait)).await;
         }
+    }
+}
+
+impl Hook for Throttle {
+    async fn call<T, F, Fut>(&self, op: Op, mut send: F) -> Result<T>
+    where
+        T: Send,
+        F: FnMut() -> Fut + Send,
+        Fut: Future<Output = Result<T>> + Send,
+    {
+        if let Some(bytes) = op.written() {
+            self.take(bytes).await;
+        }
+        send().await
     }
 }
 
