@@ -224,6 +224,13 @@ async fn permanent_wire_faults_fail_clearly_within_the_retry_budget() {
             let message = fails_cleanly(&server, kind, only, upload).await;
             eprintln!("permanent {kind:?}, upload {upload}: {message}");
             let lower = message.to_lowercase();
+            // An upload's first failure is a PUT of `a/one` or the create of `chunked`'s
+            // upload, whichever gives up first; a PUT's answer has no body, and the proxy
+            // truncates an empty answer by resetting the connection.
+            let words: &[&str] = match (kind, upload) {
+                (Fault::Truncate, true) => &["body", "truncated", "reset"],
+                _ => words,
+            };
             assert!(
                 words.iter().any(|w| lower.contains(&w.to_lowercase())),
                 "{kind:?} ({}): unclear error: {message}",
