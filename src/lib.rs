@@ -6,6 +6,7 @@
 //! between two [`store::Location`]s; the CLI (in the binary) drives the engine.
 
 pub mod backup;
+pub mod blocking;
 pub mod config;
 pub mod engine;
 pub mod error;

@@ -3,16 +3,11 @@
 //! of scratch directories.
 
 use std::fs::{self, File, OpenOptions};
-use std::io::{self, Read, Write};
+use std::io::{self, Write};
 use std::path::Path;
 
-use sha2::{Digest, Sha256};
-
 use super::error::{BackupError, Result};
-
-/// Read size for hashing and copying.
-const BLOCK: usize = 1 << 20;
-
+use crate::engine::digest::hash_reader;
 use crate::store::local::WalkError;
 pub(crate) use crate::store::local::{Entry, Kind};
 
@@ -37,23 +32,10 @@ pub(crate) fn walk(root: &Path, skip_top: &[&str]) -> Result<Vec<Entry>> {
         .collect()
 }
 
-/// SHA-256 (hex) and size of the file at `path`, read in 1 MiB blocks.
+/// SHA-256 (hex) and size of the file at `path`.
 pub(crate) fn hash_file(path: &Path) -> Result<(String, u64)> {
-    let mut file = File::open(path).map_err(BackupError::at(path))?;
-    let mut hasher = Sha256::new();
-    let mut buf = vec![0u8; BLOCK];
-    let mut size = 0u64;
-    loop {
-        let n = match file.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(BackupError::io(path, e)),
-        };
-        hasher.update(&buf[..n]);
-        size += n as u64;
-    }
-    Ok((hex::encode(hasher.finalize()), size))
+    let file = File::open(path).map_err(BackupError::at(path))?;
+    hash_reader(file, |e| BackupError::io(path, e), |_| Ok(()))
 }
 
 /// Copies `src` to the new file `dst`, hashing the bytes on the way; `dst` is fsynced.
@@ -65,26 +47,17 @@ pub(crate) fn copy_hashing(src: &Path, dst: &Path) -> Result<(String, u64)> {
         .create_new(true)
         .open(dst)
         .map_err(BackupError::at(dst))?;
-    let mut hasher = Sha256::new();
-    let mut buf = vec![0u8; BLOCK];
-    let mut size = 0u64;
-    loop {
-        let n = match from.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(BackupError::io(src, e)),
-        };
-        to.write_all(&buf[..n]).map_err(BackupError::at(dst))?;
-        hasher.update(&buf[..n]);
-        size += n as u64;
-    }
+    let (sha256, size) = hash_reader(
+        &mut from,
+        |e| BackupError::io(src, e),
+        |block| to.write_all(block).map_err(BackupError::at(dst)),
+    )?;
     to.sync_all().map_err(BackupError::at(dst))?;
     if let Ok(meta) = from.metadata() {
         // Keep the mode bits, as `cp -p` and `fs::copy` do.
         let _ = fs::set_permissions(dst, meta.permissions());
     }
-    Ok((hex::encode(hasher.finalize()), size))
+    Ok((sha256, size))
 }
 
 /// Copies `src` to `dst` and fsyncs the copy.
@@ -170,7 +143,8 @@ mod tests {
     fn copy_hashing_matches_hash_file() {
         let dir = tempfile::tempdir().expect("tempdir");
         let src = dir.path().join("src");
-        let data: Vec<u8> = (0..(3 * BLOCK + 17)).map(|i| (i % 251) as u8).collect();
+        // Over several of the hasher's 1 MiB blocks.
+        let data: Vec<u8> = (0..(3 << 20) + 17).map(|i| (i % 251) as u8).collect();
         fs::write(&src, &data).expect("write");
         let copied = copy_hashing(&src, &dir.path().join("dst")).expect("copy");
         assert_eq!(copied, hash_file(&src).expect("hash"));

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use ferry::config::{Config, default_config_path, load_file};
-use ferry::engine::Options;
+use ferry::engine::{Context, Options, Stats};
 use ferry::repository::normalise;
 use ferry::retry::RetryPolicy;
 use ferry::store::{Location, resolve_location};
@@ -50,10 +50,17 @@ pub fn engine_options(common: &Common) -> Result<Options> {
     if let Some(r) = common.retries {
         o.retry.max_retries = r;
     }
-    if let Some(d) = &common.state_dir {
-        o.state_dir = d.clone();
-    }
     Ok(o)
+}
+
+/// A run's wiring from the transfer flags: its journal in `--state-dir` (else the
+/// default), `stats` hearing its progress.
+pub fn engine_context(common: &Common, stats: &std::sync::Arc<Stats>) -> Context {
+    let context = Context::new().with_progress(stats.clone());
+    match &common.state_dir {
+        Some(dir) => context.with_state_dir(dir),
+        None => context,
+    }
 }
 
 /// Turns command-line location arguments into [`Location`]s. The config is read only when

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use super::Options;
 use super::budget::Budget;
-use super::digest::hash_object;
+use super::download::hash_object;
 use crate::Result;
 use crate::store::Location;
 

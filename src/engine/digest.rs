@@ -1,19 +1,20 @@
-//! SHA-256 off the async threads.
+//! SHA-256, the one checksum of Ferry: the engine's, fed chunk by chunk off the async
+//! threads ([`Hasher`]), and the backup directory's, read through a file on a blocking
+//! thread ([`hash_reader`]). It depends on nothing else of Ferry.
 //!
 //! `sha2` uses the CPU's SHA extensions when present (detected at run time). Hashing a chunk
 //! takes milliseconds, so it runs on the blocking pool, where it overlaps with I/O on the
 //! other tasks instead of stalling them.
 
+use std::io::{self, Read};
+
 use bytes::Bytes;
-use futures::{StreamExt, TryStreamExt};
 use sha2::{Digest, Sha256};
 
-use super::budget::Budget;
-use crate::store::Location;
 use crate::{Error, Result};
 
-/// Read size when hashing a stored file: two reads of this size are in flight per file.
-const HASH_READ: u64 = 8 << 20;
+/// Read size of [`hash_reader`].
+const BLOCK: usize = 1 << 20;
 
 /// Buffers up to this size are hashed on the calling task: about 30 µs of work with SHA
 /// extensions, within what an async task may run between two awaits.
@@ -56,34 +57,29 @@ pub async fn sha256_hex(data: Bytes) -> Result<String> {
     Ok(Hasher::new().update(data).await?.finish())
 }
 
-/// SHA-256 of the file `key` of `location` by reading it through, insisting on `etag`.
-pub async fn hash_object(
-    location: &Location,
-    key: &str,
-    size: u64,
-    etag: Option<&str>,
-    budget: &Budget,
-) -> Result<String> {
-    let abs = location.key(key);
-    let chunks = futures::stream::iter(super::file::ranges(size, HASH_READ))
-        .map(|(_, range)| {
-            let abs = abs.as_str();
-            async move {
-                let permit = budget.take(range.end - range.start).await?;
-                let data = location.backend.get_range(abs, range, etag).await?;
-                Ok::<_, Error>((data, permit))
-            }
-        })
-        .buffered(2);
-    // Each buffer keeps its share of the budget until it is hashed.
-    let hasher = chunks
-        .try_fold(Hasher::new(), |h, (data, permit)| async move {
-            let h = h.update(data).await;
-            drop(permit);
-            h
-        })
-        .await?;
-    Ok(hasher.finish())
+/// SHA-256 (hex) and length of everything `reader` yields, read in 1 MiB blocks, each block
+/// also handed to `each` (the writer of a copy, or nothing). For blocking threads only.
+/// `read_failed` makes the error of a failed read.
+pub fn hash_reader<E>(
+    mut reader: impl Read,
+    read_failed: impl Fn(io::Error) -> E,
+    mut each: impl FnMut(&[u8]) -> Result<(), E>,
+) -> Result<(String, u64), E> {
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; BLOCK];
+    let mut size = 0u64;
+    loop {
+        let n = match reader.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(read_failed(e)),
+        };
+        each(&buf[..n])?;
+        hasher.update(&buf[..n]);
+        size += n as u64;
+    }
+    Ok((hex::encode(hasher.finalize()), size))
 }
 
 #[cfg(test)]

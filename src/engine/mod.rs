@@ -9,24 +9,27 @@
 
 pub mod budget;
 mod check;
+mod context;
 pub mod digest;
-mod file;
+mod download;
 pub mod journal;
 mod orphans;
+mod plan;
 pub mod progress;
 mod ramp;
+mod upload;
+mod verify;
 
 use std::collections::HashMap;
-use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use futures::StreamExt;
-use sha2::Digest;
 use tokio_util::sync::CancellationToken;
 
 pub use check::{CheckReport, Difference, check};
+pub use context::Context;
 pub use orphans::{CLOCK_SKEW, CleanupReport, cleanup};
-pub use progress::{FileAction, Progress, Snapshot, Stats};
+pub use progress::{FileAction, Progress, Silent, Snapshot, Stats};
 
 use crate::retry::RetryPolicy;
 use crate::store::Location;
@@ -44,7 +47,8 @@ pub const DEFAULT_CHUNK_SIZE: u64 = 16 << 20;
 /// without parts. Larger files keep chunks, so a resume re-sends at most a chunk per file.
 pub const DEFAULT_UPLOAD_CUTOFF: u64 = 64 << 20;
 
-/// How a transfer runs. `Default` suits a small machine and a large one alike.
+/// How a transfer runs: the tunables. `Default` suits a small machine and a large one alike.
+/// What a run is wired to (journal, budget, progress, cancellation) is its [`Context`].
 #[derive(Debug, Clone)]
 pub struct Options {
     /// Files in flight at once.
@@ -56,20 +60,14 @@ pub struct Options {
     /// Files up to this size go in one request; `None`: the destination section's
     /// `upload_cutoff`, else a chosen chunk size, else [`DEFAULT_UPLOAD_CUTOFF`].
     pub upload_cutoff: Option<u64>,
-    /// Bytes of file data held in memory at once, over all transfers.
+    /// Bytes of file data held in memory at once, over all transfers (of all runs that
+    /// share a [`Context::with_budget`]).
     pub max_in_flight: u64,
-    /// A budget shared with other runs (the server's jobs), so that memory stays bounded
-    /// however many run at once; `None`: this run's own budget of `max_in_flight`.
-    pub shared_budget: Option<Arc<Budget>>,
     /// Bytes per second over all transfers.
     pub bwlimit: Option<u64>,
     /// How the stores of a run retry (they are resolved with it, see
     /// [`crate::store::layer`]); the engine itself sends nothing twice.
     pub retry: RetryPolicy,
-    /// Where the resume journal lives.
-    pub state_dir: PathBuf,
-    /// Journal name; `None` derives it from source and destination.
-    pub journal_name: Option<String>,
 }
 
 impl Default for Options {
@@ -86,11 +84,8 @@ impl Default for Options {
             chunk_size: None,
             upload_cutoff: None,
             max_in_flight: 128 << 20,
-            shared_budget: None,
             bwlimit: None,
             retry: RetryPolicy::default(),
-            state_dir: journal::default_state_dir(),
-            journal_name: None,
         }
     }
 }
@@ -115,19 +110,17 @@ pub struct Summary {
     pub sha256: std::collections::BTreeMap<String, String>,
 }
 
-/// A copy between two locations.
+/// A copy between two locations: [`Transfer::new`], then [`Transfer::with_known`] where the
+/// destination's store holds content already.
 pub struct Transfer<'a> {
-    pub src: &'a Location,
-    pub dst: &'a Location,
-    pub options: &'a Options,
-    pub progress: &'a dyn Progress,
-    /// Byte counter for data that really moved (may be the same object as `progress`).
-    pub stats: Option<&'a Stats>,
-    pub cancel: CancellationToken,
+    src: &'a Location,
+    dst: &'a Location,
+    options: &'a Options,
+    context: Context,
     /// Content already in the destination's store: SHA-256 → full key in `dst.backend` (it may
     /// lie outside `dst`, e.g. in another backup). A file with such a SHA-256 is copied
     /// server-side instead of sent.
-    pub known: HashMap<String, String>,
+    known: HashMap<String, String>,
 }
 
 impl std::fmt::Debug for Transfer<'_> {
@@ -159,33 +152,31 @@ struct Run<'a> {
 }
 
 impl<'a> Transfer<'a> {
-    /// A transfer with no manifest and no known content.
+    /// A copy from `src` to `dst` run with `options`, wired by `context`.
     pub fn new(
         src: &'a Location,
         dst: &'a Location,
         options: &'a Options,
-        progress: &'a dyn Progress,
+        context: Context,
     ) -> Self {
         Transfer {
             src,
             dst,
             options,
-            progress,
-            stats: None,
-            cancel: CancellationToken::new(),
+            context,
             known: HashMap::new(),
         }
     }
 
-    fn journal_path(&self) -> PathBuf {
-        let name = self.options.journal_name.clone().unwrap_or_else(|| {
-            let id = sha2::Sha256::digest(format!("{}\n{}", self.src.display, self.dst.display));
-            hex::encode(&id[..12])
-        });
-        self.options
-            .state_dir
-            .join("journals")
-            .join(format!("{name}.jsonl"))
+    /// Content the destination's store already holds (SHA-256 → full key), copied
+    /// server-side instead of sent.
+    pub fn with_known(mut self, known: HashMap<String, String>) -> Self {
+        self.known = known;
+        self
+    }
+
+    fn progress(&self) -> &dyn Progress {
+        self.context.progress()
     }
 
     /// Copies every file of the source tree.
@@ -215,15 +206,11 @@ impl<'a> Transfer<'a> {
             .map(|o| (o.key, o.size))
             .collect();
         let run = Run {
-            stop: self.cancel.child_token(),
+            stop: self.context.cancel().child_token(),
             t: self,
             existing,
-            journal: Journal::open(&self.journal_path())?,
-            budget: self
-                .options
-                .shared_budget
-                .clone()
-                .unwrap_or_else(|| Arc::new(Budget::new(self.options.max_in_flight))),
+            journal: Journal::open(&self.context.journal_path(self.src, self.dst))?,
+            budget: self.context.budget(self.options.max_in_flight),
             dst: Location {
                 backend: crate::store::layer::for_run(
                     self.dst.backend.clone(),
@@ -236,7 +223,7 @@ impl<'a> Transfer<'a> {
             summary: Mutex::new(Summary::default()),
         };
         let total: u64 = files.iter().map(|f| f.size).sum();
-        self.progress.planned(files.len() as u64, total);
+        self.progress().planned(files.len() as u64, total);
         let run_ref = &run;
         // On the first failure the other transfers are told to stop, and the run waits until
         // every one has ended: no write of this run may land after it returned (a caller
@@ -265,7 +252,7 @@ impl<'a> Transfer<'a> {
         // Cancellation wins when both are ready (a job resumed after it was aborted).
         let outcome = tokio::select! {
             biased;
-            () = self.cancel.cancelled() => Err(Error::Cancelled),
+            () = self.context.cancel().cancelled() => Err(Error::Cancelled),
             r = work => r,
         };
         match outcome {
@@ -288,63 +275,6 @@ impl<'a> Transfer<'a> {
                 crate::metrics::TRANSFER_ERRORS.inc();
                 Err(e)
             }
-        }
-    }
-}
-
-impl Run<'_> {
-    /// Uploads an earlier run left open that this run did not take over.
-    fn leftovers(&self) -> HashMap<String, String> {
-        let settled = self.settled.lock().unwrap_or_else(|p| p.into_inner());
-        self.journal
-            .open_uploads()
-            .iter()
-            .filter(|(k, _)| !settled.contains(*k))
-            .map(|(k, o)| (k.clone(), o.upload.clone()))
-            .collect()
-    }
-
-    /// Aborts uploads an earlier run left open that this run did not continue, and those it
-    /// may have created without journalling their ids.
-    async fn abort_leftovers(&self) {
-        for (key, upload) in self.leftovers() {
-            let abs = self.dst.key(&key);
-            if let Err(e) = self.dst.backend.abort_upload(&abs, &upload).await {
-                tracing::warn!(key = %abs, error = %e, "could not abort a stale upload");
-            }
-        }
-        let intents: Vec<(String, i64)> = {
-            let settled = self.settled.lock().unwrap_or_else(|p| p.into_inner());
-            self.journal
-                .earlier_intents()
-                .iter()
-                .filter(|(k, _)| !settled.contains(*k))
-                .map(|(k, at)| (k.clone(), *at))
-                .collect()
-        };
-        for (key, at) in intents {
-            self.abort_strays(&key, at, None).await;
-        }
-    }
-
-    /// Aborts every upload that is not finished, this run's and earlier ones'.
-    async fn abort_everything(&self) {
-        let mut uploads = self.leftovers();
-        uploads.extend(
-            self.active
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .drain(),
-        );
-        for (key, upload) in uploads {
-            let abs = self.dst.key(&key);
-            if let Err(e) = self.dst.backend.abort_upload(&abs, &upload).await {
-                tracing::warn!(key = %abs, error = %e, "could not abort an upload");
-            }
-        }
-        // Creates cut off by the cancel, and earlier runs' that never reached the journal.
-        for (key, at) in self.journal.intents() {
-            self.abort_strays(&key, at, None).await;
         }
     }
 }

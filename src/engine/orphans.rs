@@ -1,4 +1,5 @@
-//! Uploads nobody knows the id of: finding and aborting them.
+//! Uploads nobody finished: this run's when it gives one up or is cancelled, an earlier
+//! run's that this one does not continue, and those nobody knows the id of.
 //!
 //! A chunked upload is created on the server before its id can be journalled. A kill in
 //! between leaves a pending upload that holds its parts, and costs storage, until someone
@@ -10,6 +11,7 @@
 //! [`cleanup`] is `ferry cleanup`: every pending upload under a location older than a given
 //! age, like `rclone cleanup`.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -25,6 +27,75 @@ impl Run<'_> {
     pub(super) async fn abort_strays(&self, key: &str, since: i64, keep: Option<&str>) {
         let abs = self.dst.key(key);
         crate::store::layer::abort_strays(&*self.dst.backend, &abs, since, keep).await;
+    }
+
+    /// Done with the upload of `key`: published, or given up (then `abort` names the upload
+    /// to drop on the server). Ends it in the journal and among this run's active uploads.
+    pub(super) async fn forget(&self, key: &str, abort: Option<&str>) -> Result<()> {
+        if let Some(upload) = abort {
+            self.abort_all([(key.to_owned(), upload.to_owned())]).await;
+        }
+        self.journal.end(key)?;
+        self.active
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(key);
+        Ok(())
+    }
+
+    /// Aborts uploads (key relative to the destination → upload id); a failure is logged.
+    pub(super) async fn abort_all(&self, uploads: impl IntoIterator<Item = (String, String)>) {
+        for (key, upload) in uploads {
+            let abs = self.dst.key(&key);
+            if let Err(e) = self.dst.backend.abort_upload(&abs, &upload).await {
+                tracing::warn!(key = %abs, error = %e, "could not abort an upload");
+            }
+        }
+    }
+
+    /// Uploads an earlier run left open that this run did not take over.
+    fn leftovers(&self) -> HashMap<String, String> {
+        let settled = self.settled.lock().unwrap_or_else(|p| p.into_inner());
+        self.journal
+            .open_uploads()
+            .iter()
+            .filter(|(k, _)| !settled.contains(*k))
+            .map(|(k, o)| (k.clone(), o.upload.clone()))
+            .collect()
+    }
+
+    /// Aborts uploads an earlier run left open that this run did not continue, and those it
+    /// may have created without journalling their ids.
+    pub(super) async fn abort_leftovers(&self) {
+        self.abort_all(self.leftovers()).await;
+        let intents: Vec<(String, i64)> = {
+            let settled = self.settled.lock().unwrap_or_else(|p| p.into_inner());
+            self.journal
+                .earlier_intents()
+                .iter()
+                .filter(|(k, _)| !settled.contains(*k))
+                .map(|(k, at)| (k.clone(), *at))
+                .collect()
+        };
+        for (key, at) in intents {
+            self.abort_strays(&key, at, None).await;
+        }
+    }
+
+    /// Aborts every upload that is not finished, this run's and earlier ones'.
+    pub(super) async fn abort_everything(&self) {
+        let mut uploads = self.leftovers();
+        uploads.extend(
+            self.active
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .drain(),
+        );
+        self.abort_all(uploads).await;
+        // Creates cut off by the cancel, and earlier runs' that never reached the journal.
+        for (key, at) in self.journal.intents() {
+            self.abort_strays(&key, at, None).await;
+        }
     }
 }
 

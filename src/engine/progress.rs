@@ -23,6 +23,19 @@ pub trait Progress: Send + Sync {
     fn advanced(&self, bytes: u64);
     /// One file is finished and verified.
     fn file_done(&self, key: &str, size: u64, action: FileAction);
+    /// Bytes written to the destination by this run (resumed parts, skipped files and
+    /// server-side copies are not).
+    fn transferred(&self, _bytes: u64) {}
+}
+
+/// Progress nobody hears.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Silent;
+
+impl Progress for Silent {
+    fn planned(&self, _files: u64, _bytes: u64) {}
+    fn advanced(&self, _bytes: u64) {}
+    fn file_done(&self, _key: &str, _size: u64, _action: FileAction) {}
 }
 
 /// A point-in-time view of [`Stats`].
@@ -118,12 +131,6 @@ impl Stats {
             elapsed: now.duration_since(self.started),
         }
     }
-
-    /// Bytes that went over the wire (the engine calls this; skipped data does not count).
-    /// The process's own count is the destination's [`crate::store::layer::Metered`].
-    pub fn transferred(&self, bytes: u64) {
-        self.bytes_transferred.fetch_add(bytes, Ordering::Relaxed);
-    }
 }
 
 impl Progress for Stats {
@@ -134,6 +141,11 @@ impl Progress for Stats {
 
     fn advanced(&self, bytes: u64) {
         self.bytes_done.fetch_add(bytes, Ordering::Relaxed);
+    }
+
+    /// The process's own count is the destination's [`crate::store::layer::Metered`].
+    fn transferred(&self, bytes: u64) {
+        self.bytes_transferred.fetch_add(bytes, Ordering::Relaxed);
     }
 
     fn file_done(&self, _key: &str, _size: u64, action: FileAction) {

@@ -18,7 +18,7 @@ use super::record::{JobRecord, JobState, now_string};
 use super::{BackupTransfer, Direction, JobError};
 use crate::backup::{BackupDir, BackupId};
 use crate::config::Config;
-use crate::engine::{Options, Stats};
+use crate::engine::{Budget, Context, Options, Stats};
 use crate::repository::normalise;
 use crate::store::resolve_location;
 use crate::{Error, ErrorNum, Result};
@@ -53,6 +53,8 @@ struct Inner {
     backups: BackupDir,
     local_prefix: String,
     options: Options,
+    /// Every job's wiring: the server's state directory and the budget all jobs share.
+    context: Context,
     jobs: Mutex<HashMap<String, Job>>,
     next_id: Mutex<u64>,
     tracker: TaskTracker,
@@ -76,17 +78,14 @@ impl JobManager {
         state_dir: PathBuf,
         backups: BackupDir,
         local_prefix: String,
-        mut options: Options,
+        options: Options,
     ) -> Result<Self> {
         let dir = state_dir.join("jobs");
         std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
-        options.state_dir = state_dir;
         // One in-flight budget for all jobs: eight concurrent uploads hold what one would.
-        if options.shared_budget.is_none() {
-            options.shared_budget = Some(std::sync::Arc::new(crate::engine::Budget::new(
-                options.max_in_flight,
-            )));
-        }
+        let context = Context::new()
+            .with_state_dir(state_dir)
+            .with_budget(Arc::new(Budget::new(options.max_in_flight)));
         let mut records = Vec::new();
         let mut max_id = FIRST_ID - 1;
         for entry in std::fs::read_dir(&dir).map_err(|e| Error::io(&dir, e))? {
@@ -114,6 +113,7 @@ impl JobManager {
                 backups,
                 local_prefix,
                 options,
+                context,
                 jobs: Mutex::new(HashMap::new()),
                 next_id: Mutex::new(max_id + 1),
                 tracker: TaskTracker::new(),
@@ -148,7 +148,12 @@ impl JobManager {
     }
 
     /// Builds what a job runs from its record; every failure is the client's (7008, 7007, 10).
-    fn prepare(&self, record: &JobRecord) -> Result<BackupTransfer, StartError> {
+    fn prepare(
+        &self,
+        record: &JobRecord,
+        stats: Arc<Stats>,
+        cancel: CancellationToken,
+    ) -> Result<BackupTransfer, StartError> {
         let bad_config =
             |e: Error| JobError::new(ErrorNum::RemoteRepositoryConfigBad, e.to_string());
         let id = BackupId::parse(&record.backup_id)
@@ -158,15 +163,15 @@ impl JobManager {
             .map_err(|e| bad_config(e.into()))?;
         let repository =
             resolve_location(&repo, &config, &self.inner.options.retry).map_err(bad_config)?;
-        let mut options = self.inner.options.clone();
-        options.journal_name = Some(format!("job-{}", record.id));
         Ok(BackupTransfer {
             backups: self.inner.backups.clone(),
             repository,
             id,
-            options,
-            stats: Arc::new(Stats::default()),
-            cancel: CancellationToken::new(),
+            options: self.inner.options.clone(),
+            context: (self.inner.context.clone())
+                .with_journal_name(format!("job-{}", record.id))
+                .with_progress(stats)
+                .with_cancel(cancel),
         })
     }
 
@@ -192,7 +197,8 @@ impl JobManager {
             error_num: None,
             error_message: None,
         };
-        let transfer = self.prepare(&record)?;
+        // Validation only: the job runs with its own counters and switch (see `run`).
+        let transfer = self.prepare(&record, Arc::default(), CancellationToken::new())?;
         let exists = self.inner.backups.get(&transfer.id).is_ok();
         match direction {
             Direction::Upload if !exists => {
@@ -260,10 +266,8 @@ impl JobManager {
             cancel.cancel();
         }
         let work = async {
-            match self.prepare(&record) {
-                Ok(mut transfer) => {
-                    transfer.stats = stats.clone();
-                    transfer.cancel = cancel;
+            match self.prepare(&record, stats.clone(), cancel) {
+                Ok(transfer) => {
                     self.update(id, |r| r.state = JobState::Started);
                     transfer.run(record.direction).await
                 }

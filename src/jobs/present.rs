@@ -7,7 +7,9 @@
 //! download whose files are all linked would otherwise report `Total: 0` and be waited for
 //! forever. With `SHA256SUMS` and `META` counted, `Total` is never 0.
 
-use crate::engine::{FileAction, Progress, Stats};
+use std::sync::Arc;
+
+use crate::engine::{FileAction, Progress};
 
 /// The files and bytes made present outside the engine.
 #[derive(Debug, Clone, Copy, Default)]
@@ -19,24 +21,24 @@ pub struct Extra {
 impl Extra {
     /// Sets them as the whole plan before the engine starts, so that a status read in
     /// between never shows more done than planned.
-    pub fn plan(self, stats: &Stats) {
-        stats.planned(self.files, self.bytes);
+    pub fn plan(self, progress: &dyn Progress) {
+        progress.planned(self.files, self.bytes);
     }
 }
 
 /// One file made present outside the engine, counted done.
-pub fn done(stats: &Stats, key: &str, size: u64) {
-    stats.advanced(size);
-    stats.file_done(key, size, FileAction::Skipped);
+pub fn done(progress: &dyn Progress, key: &str, size: u64) {
+    progress.advanced(size);
+    progress.file_done(key, size, FileAction::Skipped);
 }
 
 /// The engine's progress reports with [`Extra`] added to its plan.
-pub struct WithExtra<'a> {
-    pub inner: &'a dyn Progress,
+pub struct WithExtra {
+    pub inner: Arc<dyn Progress>,
     pub extra: Extra,
 }
 
-impl Progress for WithExtra<'_> {
+impl Progress for WithExtra {
     fn planned(&self, files: u64, bytes: u64) {
         self.inner
             .planned(files + self.extra.files, bytes + self.extra.bytes);
@@ -49,31 +51,36 @@ impl Progress for WithExtra<'_> {
     fn file_done(&self, key: &str, size: u64, action: FileAction) {
         self.inner.file_done(key, size, action);
     }
+
+    fn transferred(&self, bytes: u64) {
+        self.inner.transferred(bytes);
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::Stats;
 
     #[test]
     fn extra_files_are_planned_and_done() {
-        let stats = Stats::default();
+        let stats = Arc::new(Stats::default());
         let extra = Extra {
             files: 3,
             bytes: 30,
         };
-        extra.plan(&stats);
-        done(&stats, "linked", 10);
+        extra.plan(&*stats);
+        done(&*stats, "linked", 10);
         let with = WithExtra {
-            inner: &stats,
+            inner: stats.clone(),
             extra,
         };
         with.planned(2, 200);
         with.advanced(200);
         with.file_done("a", 100, FileAction::Copied);
         with.file_done("b", 100, FileAction::ServerSideCopied);
-        done(&stats, "SHA256SUMS", 15);
-        done(&stats, "META", 5);
+        done(&*stats, "SHA256SUMS", 15);
+        done(&*stats, "META", 5);
         let s = stats.snapshot();
         assert_eq!((s.files_total, s.files_done), (5, 5));
         assert_eq!((s.bytes_total, s.bytes_done), (230, 230));

@@ -13,12 +13,11 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use bytes::Bytes;
-use tokio_util::sync::CancellationToken;
 
 use super::present::{self, Extra, WithExtra};
 use crate::backup::{BackupDir, BackupError, BackupId, MANIFEST_FILE, META_FILE, Manifest, Meta};
 use crate::engine::digest::sha256_hex;
-use crate::engine::{FileSpec, Options, Progress, Stats, Summary, Transfer};
+use crate::engine::{Context, FileSpec, Options, Summary, Transfer};
 use crate::store::Location;
 use crate::{Error, ErrorNum};
 
@@ -90,18 +89,22 @@ pub struct BackupTransfer {
     pub repository: Location,
     pub id: BackupId,
     pub options: Options,
-    pub stats: Arc<Stats>,
-    pub cancel: CancellationToken,
+    /// The job's journal, budget, progress and abort switch.
+    pub context: Context,
 }
 
+/// Backup-directory work on the blocking pool; its failure fails the job with `num`.
 async fn blocking<T: Send + 'static>(
     num: ErrorNum,
     f: impl FnOnce() -> Result<T, BackupError> + Send + 'static,
 ) -> Result<T, JobError> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|e| JobError::new(ErrorNum::Failed, format!("task failed: {e}")))?
-        .map_err(|e| JobError::from_backup(e, num))
+    crate::blocking::blocking(move || f().map_err(|e| JobError::from_backup(e, num))).await
+}
+
+impl From<crate::blocking::TaskFailed> for JobError {
+    fn from(e: crate::blocking::TaskFailed) -> Self {
+        JobError::new(ErrorNum::Failed, e.to_string())
+    }
 }
 
 impl BackupTransfer {
@@ -127,17 +130,19 @@ impl BackupTransfer {
         num: ErrorNum,
     ) -> Result<Summary, JobError> {
         let progress = WithExtra {
-            inner: &*self.stats,
+            inner: self.context.shared_progress(),
             extra,
         };
-        let progress: &dyn Progress = &progress;
-        let mut t = Transfer::new(src, dst, &self.options, progress);
-        t.stats = Some(&self.stats);
-        t.cancel = self.cancel.clone();
-        t.known = known;
-        t.copy_files(files)
-            .await
-            .map_err(|e| JobError::from_engine(e, num))
+        Transfer::new(
+            src,
+            dst,
+            &self.options,
+            self.context.clone().with_progress(Arc::new(progress)),
+        )
+        .with_known(known)
+        .copy_files(files)
+        .await
+        .map_err(|e| JobError::from_engine(e, num))
     }
 
     async fn put_small(&self, key: &str, data: Vec<u8>, num: ErrorNum) -> Result<(), JobError> {
@@ -152,7 +157,7 @@ impl BackupTransfer {
             .put(&abs, data, &sha)
             .await
             .map_err(|e| JobError::from_engine(e, num))?;
-        present::done(&self.stats, key, size);
+        present::done(self.context.progress(), key, size);
         Ok(())
     }
 
@@ -256,11 +261,11 @@ impl BackupTransfer {
             files: 2,
             bytes: (sums.len() + meta_bytes.len()) as u64,
         };
-        extra.plan(&self.stats);
+        extra.plan(self.context.progress());
         let summary = self
             .copy(&local, &self.remote(), (known, extra), files, num)
             .await?;
-        if self.cancel.is_cancelled() {
+        if self.context.cancel().is_cancelled() {
             // Aborted after the data went: without META the remote backup stays incomplete.
             return Err(JobError::from_engine(Error::Cancelled, num));
         }
@@ -379,11 +384,11 @@ impl BackupTransfer {
             extra.files += 1;
             extra.bytes += sizes.get(path).copied().unwrap_or_default();
         }
-        extra.plan(&self.stats);
+        extra.plan(self.context.progress());
         for (path, sha) in manifest.iter() {
             if linked.contains(path) {
                 present::done(
-                    &self.stats,
+                    self.context.progress(),
                     path,
                     sizes.get(path).copied().unwrap_or_default(),
                 );
@@ -419,8 +424,8 @@ impl BackupTransfer {
             backups.publish_download(&scratch, &id)
         })
         .await?;
-        present::done(&self.stats, MANIFEST_FILE, sums_len);
-        present::done(&self.stats, META_FILE, meta_len);
+        present::done(self.context.progress(), MANIFEST_FILE, sums_len);
+        present::done(self.context.progress(), META_FILE, meta_len);
         Ok(summary)
     }
 }

@@ -17,10 +17,13 @@ use crate::jobs::Direction;
 async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> Result<T, BackupError> + Send + 'static,
 ) -> Result<T, ApiError> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|e| ApiError::new(ErrorNum::HotBackupInternal, format!("task failed: {e}")))?
-        .map_err(ApiError::from)
+    crate::blocking::blocking(move || f().map_err(ApiError::from)).await
+}
+
+impl From<crate::blocking::TaskFailed> for ApiError {
+    fn from(e: crate::blocking::TaskFailed) -> Self {
+        ApiError::new(ErrorNum::HotBackupInternal, e.to_string())
+    }
 }
 
 /// An id from a request; one that cannot be a backup id names no backup (`missing`).

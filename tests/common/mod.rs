@@ -110,3 +110,63 @@ pub fn done_line(out: &Output) -> serde_json::Value {
         .rfind(|v| v["event"] == "done")
         .unwrap_or_else(|| panic!("no done line: {}", text(out)))
 }
+
+/// Engine tunables for a test copy, with where its journal lives (the run's [`Context`]);
+/// dereferences to the tunables.
+///
+/// [`Context`]: ferry::engine::Context
+#[derive(Debug, Clone)]
+pub struct Opts {
+    pub options: ferry::engine::Options,
+    pub state: PathBuf,
+    pub journal_name: Option<String>,
+}
+
+impl Opts {
+    pub fn new(state: &Path, retry: ferry::retry::RetryPolicy) -> Self {
+        Opts {
+            options: ferry::engine::Options {
+                retry,
+                ..Default::default()
+            },
+            state: state.to_owned(),
+            journal_name: None,
+        }
+    }
+
+    /// The run's wiring: this state directory and journal name, `stats` hearing progress.
+    pub fn context(&self, stats: &std::sync::Arc<ferry::engine::Stats>) -> ferry::engine::Context {
+        let context = ferry::engine::Context::new()
+            .with_state_dir(&self.state)
+            .with_progress(stats.clone());
+        match &self.journal_name {
+            Some(name) => context.with_journal_name(name),
+            None => context,
+        }
+    }
+}
+
+impl std::ops::Deref for Opts {
+    type Target = ferry::engine::Options;
+    fn deref(&self) -> &Self::Target {
+        &self.options
+    }
+}
+
+impl std::ops::DerefMut for Opts {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.options
+    }
+}
+
+/// Copies the tree at `src` to `dst`.
+pub async fn copy_tree(
+    src: &ferry::store::Location,
+    dst: &ferry::store::Location,
+    opts: &Opts,
+) -> ferry::Result<ferry::engine::Summary> {
+    let stats = std::sync::Arc::default();
+    ferry::engine::Transfer::new(src, dst, opts, opts.context(&stats))
+        .copy_tree()
+        .await
+}

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use ferry::engine::journal::{Journal, OpenUpload};
-use ferry::engine::{self, Options, Stats, Transfer};
+use ferry::engine::{self, Stats, Transfer};
 use ferry::store::fault::{FaultPlan, FaultyBackend};
 use ferry::store::{Location, SharedBackend};
 use sha2::{Digest, Sha256};
@@ -20,19 +20,12 @@ fn sha(data: &[u8]) -> String {
     hex::encode(Sha256::digest(data))
 }
 
-fn options(state: &Path) -> Options {
-    Options {
-        state_dir: state.to_owned(),
-        retry: ferry::retry::RetryPolicy::quick(),
-        ..Options::default()
-    }
+fn options(state: &Path) -> Opts {
+    Opts::new(state, ferry::retry::RetryPolicy::quick())
 }
 
-async fn copy(src: &Location, dst: &Location, options: &Options) -> ferry::Result<engine::Summary> {
-    let stats = Stats::default();
-    let mut t = Transfer::new(src, dst, options, &stats);
-    t.stats = Some(&stats);
-    t.copy_tree().await
+async fn copy(src: &Location, dst: &Location, options: &Opts) -> ferry::Result<engine::Summary> {
+    copy_tree(src, dst, options).await
 }
 
 /// Downloads `remote` into a fresh directory below `dir` and checks it holds exactly `src`.
@@ -163,15 +156,17 @@ pub async fn incremental_server_side_copy(server: &Server) {
     let first = copy(&src, &one, &opts).await.expect("first");
 
     // What the repository holds (a SHA256SUMS would say the same): SHA-256 → full key.
-    let stats = Stats::default();
-    let mut t = Transfer::new(&src, &two, &opts, &stats);
-    t.stats = Some(&stats);
-    t.known = first
+    let stats = Arc::new(Stats::default());
+    let known = first
         .sha256
         .iter()
         .map(|(k, s)| (s.clone(), one.key(k)))
         .collect();
-    let second = t.copy_tree().await.expect("incremental");
+    let second = Transfer::new(&src, &two, &opts, opts.context(&stats))
+        .with_known(known)
+        .copy_tree()
+        .await
+        .expect("incremental");
     assert_eq!(second.server_side_copied, 2, "{}: {second:?}", server.name);
     assert_eq!(
         stats.snapshot().bytes_transferred,

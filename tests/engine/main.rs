@@ -16,7 +16,7 @@ mod support;
 
 use std::time::Duration;
 
-use ferry::engine::{Options, Stats, Transfer};
+use ferry::engine::{Context, Options, Transfer};
 use ferry::store::Location;
 
 use common::*;
@@ -37,7 +37,6 @@ async fn same_sized_files_at_the_destination_do_not_exhaust_the_budget() {
         write(&dst.join(format!("f{i}.sst")), &bytes(100 + i, SIZE));
     }
     let options = Options {
-        state_dir: dir.path().join("state"),
         retry: ferry::retry::RetryPolicy::quick(),
         // Two whole files fill it; files up to this size go in one request.
         max_in_flight: 2 * SIZE as u64,
@@ -45,9 +44,9 @@ async fn same_sized_files_at_the_destination_do_not_exhaust_the_budget() {
         transfers: 4,
         ..Options::default()
     };
-    let stats = Stats::default();
     let (src_loc, dst_loc) = (Location::local(&src), Location::local(&dst));
-    let t = Transfer::new(&src_loc, &dst_loc, &options, &stats);
+    let context = Context::new().with_state_dir(dir.path().join("state"));
+    let t = Transfer::new(&src_loc, &dst_loc, &options, context);
     let summary = tokio::time::timeout(Duration::from_secs(60), t.copy_tree())
         .await
         .expect("the copy ends (no deadlock on the in-flight budget)")

@@ -37,10 +37,8 @@ async fn cut_and_resume(from: Side, to: Side) {
             .expect("put"),
     }
     let opts = options(&state);
-    let one_at_a_time = ferry::engine::Options {
-        chunk_concurrency: 1,
-        ..opts.clone()
-    };
+    let mut one_at_a_time = opts.clone();
+    one_at_a_time.chunk_concurrency = 1;
 
     let parts = AtomicUsize::new(0);
     let (cut_dst, _) = through(

@@ -5,12 +5,13 @@ use std::path::Path;
 use std::sync::Arc;
 
 use ferry::engine::journal::Journal;
-use ferry::engine::{FileSpec, Options, Stats, Summary, Transfer};
+use ferry::engine::{FileSpec, Stats, Summary, Transfer};
 use ferry::store::memory::MemoryBackend;
 use ferry::store::{Backend, Capabilities, Location, PendingUpload};
 use sha2::{Digest, Sha256};
 use tokio_util::sync::CancellationToken;
 
+use super::common::Opts;
 use super::intercept::Intercept;
 
 /// Chunk size of these tests: files of a few chunks stay small.
@@ -32,14 +33,11 @@ pub fn store() -> Arc<MemoryBackend> {
 }
 
 /// Options for a run with its journal in `state`, files above one chunk sent in chunks.
-pub fn options(state: &Path) -> Options {
-    Options {
-        state_dir: state.to_owned(),
-        retry: ferry::retry::RetryPolicy::quick(),
-        chunk_size: Some(CHUNK),
-        journal_name: Some(JOURNAL.into()),
-        ..Options::default()
-    }
+pub fn options(state: &Path) -> Opts {
+    let mut opts = Opts::new(state, ferry::retry::RetryPolicy::quick());
+    opts.chunk_size = Some(CHUNK);
+    opts.journal_name = Some(JOURNAL.into());
+    opts
 }
 
 /// `location` with its requests going through `intercept`, which is returned for inspection.
@@ -70,12 +68,10 @@ pub struct Run {
 }
 
 impl Run {
-    pub async fn copy(self, src: &Location, dst: &Location, options: &Options) -> Outcome {
-        let stats = Stats::default();
-        let mut t = Transfer::new(src, dst, options, &stats);
-        t.stats = Some(&stats);
-        t.cancel = self.cancel;
-        t.known = self.known;
+    pub async fn copy(self, src: &Location, dst: &Location, options: &Opts) -> Outcome {
+        let stats = Arc::new(Stats::default());
+        let context = options.context(&stats).with_cancel(self.cancel);
+        let t = Transfer::new(src, dst, options, context).with_known(self.known);
         let result = match self.files {
             Some(files) => t.copy_files(files).await,
             None => t.copy_tree().await,
@@ -88,7 +84,7 @@ impl Run {
 }
 
 /// Copies the tree with nothing else given.
-pub async fn copy(src: &Location, dst: &Location, options: &Options) -> Outcome {
+pub async fn copy(src: &Location, dst: &Location, options: &Opts) -> Outcome {
     Run::default().copy(src, dst, options).await
 }
 

@@ -6,12 +6,12 @@ use std::fs;
 use std::path::Path;
 use std::time::Duration;
 
-use ferry::engine::{self, Options, Stats, Transfer};
+use ferry::engine;
 use ferry::retry::RetryPolicy;
 use ferry::store::Location;
 use serde_json::json;
 
-use crate::common::{bytes, staged_files, tree_digest, write};
+use crate::common::{Opts, bytes, copy_tree, staged_files, tree_digest, write};
 use crate::proxy::{ALL_WIRE_FAULTS, Fault, FaultProxy, Filter, Plan, object_reads, writes};
 use crate::servers::{Server, random_prefix};
 
@@ -38,12 +38,8 @@ fn policy() -> RetryPolicy {
     }
 }
 
-fn options(state: &Path) -> Options {
-    Options {
-        state_dir: state.to_owned(),
-        retry: policy(),
-        ..Options::default()
-    }
+fn options(state: &Path) -> Opts {
+    Opts::new(state, policy())
 }
 
 /// The same server, reached through `proxy`.
@@ -67,11 +63,8 @@ fn sample_tree(root: &Path) {
     write(&root.join("empty"), b"");
 }
 
-async fn copy(src: &Location, dst: &Location, options: &Options) -> ferry::Result<engine::Summary> {
-    let stats = Stats::default();
-    let mut t = Transfer::new(src, dst, options, &stats);
-    t.stats = Some(&stats);
-    tokio::time::timeout(BOUND, t.copy_tree())
+async fn copy(src: &Location, dst: &Location, options: &Opts) -> ferry::Result<engine::Summary> {
+    tokio::time::timeout(BOUND, copy_tree(src, dst, options))
         .await
         .unwrap_or_else(|_| panic!("copy {src:?} -> {dst:?} still running after {BOUND:?}"))
 }

@@ -12,7 +12,7 @@ use ferry::{Error, Result};
 use crate::cli::args::BackupTransferArgs;
 use crate::cli::exit::Exit;
 use crate::cli::interrupt::CancelOnCtrlC;
-use crate::cli::plan::{Output, Remotes, engine_options};
+use crate::cli::plan::{Output, Remotes, engine_context, engine_options};
 use crate::cli::progress;
 
 /// The job `upload`/`download` will run.
@@ -20,6 +20,8 @@ use crate::cli::progress;
 pub struct Plan {
     pub direction: Direction,
     pub job: BackupTransfer,
+    /// What the job's progress reports to.
+    pub stats: Arc<Stats>,
     pub output: Output,
 }
 
@@ -31,6 +33,7 @@ impl Plan {
         let config = remotes.config()?;
         let normalised = normalise(&args.repo, config, &args.backups.local_path_prefix)?;
         let repository = resolve_location(&normalised, config, &options.retry)?;
+        let stats = Arc::new(Stats::default());
         Ok(Plan {
             direction,
             job: BackupTransfer {
@@ -38,9 +41,9 @@ impl Plan {
                 repository,
                 id,
                 options,
-                stats: Arc::new(Stats::default()),
-                cancel: tokio_util::sync::CancellationToken::new(),
+                context: engine_context(&args.common, &stats),
             },
+            stats,
             output: Output::of(&args.common),
         })
     }
@@ -50,10 +53,10 @@ pub async fn run(plan: Plan) -> Result<Exit> {
     let Plan {
         direction,
         job,
+        stats,
         output,
     } = plan;
-    let stats = job.stats.clone();
-    let _ctrl_c = CancelOnCtrlC::new(job.cancel.clone());
+    let _ctrl_c = CancelOnCtrlC::new(job.context.cancel().clone());
     let display = progress::Display::start(stats.clone(), output.json, output.no_progress);
     let result = job.run(direction).await;
     display.finish().await;

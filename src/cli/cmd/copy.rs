@@ -3,13 +3,13 @@
 use std::sync::Arc;
 
 use ferry::Result;
-use ferry::engine::{Options, Stats, Summary, Transfer};
+use ferry::engine::{Context, Options, Stats, Summary, Transfer};
 use ferry::store::Location;
 
 use crate::cli::args::CopyArgs;
 use crate::cli::exit::Exit;
 use crate::cli::interrupt::CancelOnCtrlC;
-use crate::cli::plan::{Output, Remotes, engine_options};
+use crate::cli::plan::{Output, Remotes, engine_context, engine_options};
 use crate::cli::progress;
 
 /// What `copy` will do.
@@ -18,6 +18,9 @@ pub struct Plan {
     pub src: Location,
     pub dst: Location,
     pub options: Options,
+    pub context: Context,
+    /// What the context's progress reports to.
+    pub stats: Arc<Stats>,
     pub output: Output,
 }
 
@@ -25,20 +28,22 @@ impl Plan {
     pub fn new(args: &CopyArgs) -> Result<Plan> {
         let options = engine_options(&args.common)?;
         let mut remotes = Remotes::new(args.common.config.clone(), &options.retry);
+        let stats = Arc::new(Stats::default());
         Ok(Plan {
             src: remotes.location(&args.src)?,
             dst: remotes.location(&args.dst)?,
             options,
+            context: engine_context(&args.common, &stats),
+            stats,
             output: Output::of(&args.common),
         })
     }
 }
 
 pub async fn run(plan: Plan) -> Result<Exit> {
-    let stats = Arc::new(Stats::default());
-    let mut transfer = Transfer::new(&plan.src, &plan.dst, &plan.options, &*stats);
-    transfer.stats = Some(&stats);
-    let _ctrl_c = CancelOnCtrlC::new(transfer.cancel.clone());
+    let stats = plan.stats.clone();
+    let _ctrl_c = CancelOnCtrlC::new(plan.context.cancel().clone());
+    let transfer = Transfer::new(&plan.src, &plan.dst, &plan.options, plan.context.clone());
     let display =
         progress::Display::start(stats.clone(), plan.output.json, plan.output.no_progress);
     let result = transfer.copy_tree().await;

@@ -24,6 +24,7 @@ use async_trait::async_trait;
 use bytes::Bytes;
 
 use super::{Backend, Capabilities, ObjectInfo, Stat};
+use crate::blocking::blocking;
 use crate::{Error, Result};
 
 /// Suffix of staged files; listings never show them.
@@ -54,13 +55,6 @@ fn staged_stem(name: &str) -> String {
     }
     let digest = hex::encode(sha2::Sha256::digest(name.as_bytes()));
     format!("{}~{}", &name[..cut], &digest[..24])
-}
-
-/// Runs blocking file work off the async threads.
-async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|e| Error::Other(format!("file task failed: {e}")))?
 }
 
 /// fsyncs a directory so that a rename or create in it survives power loss.
