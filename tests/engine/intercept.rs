@@ -87,6 +87,21 @@ impl Intercept {
     }
 }
 
+/// `location`'s backend with the `n`-th part it is sent (0-based) refused for good: the run
+/// fails there, its journal and its upload kept for a resume.
+pub fn refusing_part(n: usize, location: &ferry::store::Location) -> Intercept {
+    let parts = std::sync::atomic::AtomicUsize::new(0);
+    Intercept::new(
+        location.backend.clone(),
+        Box::new(move |call| match call {
+            Call::Part(..) if parts.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == n => {
+                Err(cut(call))
+            }
+            _ => Ok(()),
+        }),
+    )
+}
+
 /// The failure a hook returns to cut a run: one that no retry repeats.
 pub fn cut(call: &Call) -> Error {
     Error::Storage {

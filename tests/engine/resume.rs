@@ -1,11 +1,9 @@
 //! A transfer cut after some parts resumes with exactly the parts its journal does not hold.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
-
 use ferry::store::{Backend, Location};
 
 use super::common::{bytes, staged_files, write};
-use super::intercept::{Call, Intercept, cut};
+use super::intercept::{Call, Intercept, refusing_part};
 use super::support::*;
 
 /// Where the file comes from and goes to.
@@ -40,17 +38,7 @@ async fn cut_and_resume(from: Side, to: Side) {
     let mut one_at_a_time = opts.clone();
     one_at_a_time.chunk_concurrency = 1;
 
-    let parts = AtomicUsize::new(0);
-    let (cut_dst, _) = through(
-        &dst,
-        Intercept::new(
-            dst.backend.clone(),
-            Box::new(move |call| match call {
-                Call::Part(..) if parts.fetch_add(1, Ordering::SeqCst) == 3 => Err(cut(call)),
-                _ => Ok(()),
-            }),
-        ),
-    );
+    let (cut_dst, _) = through(&dst, refusing_part(3, &dst));
     let first = copy(&src, &cut_dst, &one_at_a_time).await;
     assert!(
         first.result.is_err(),
@@ -114,17 +102,7 @@ async fn changed_source_is_sent_afresh_and_the_old_upload_aborted() {
         memory.location("dst"),
     );
     let opts = options(&state);
-    let parts = AtomicUsize::new(0);
-    let (cut_dst, _) = through(
-        &dst,
-        Intercept::new(
-            dst.backend.clone(),
-            Box::new(move |call| match call {
-                Call::Part(..) if parts.fetch_add(1, Ordering::SeqCst) == 2 => Err(cut(call)),
-                _ => Ok(()),
-            }),
-        ),
-    );
+    let (cut_dst, _) = through(&dst, refusing_part(2, &dst));
     assert!(copy(&src, &cut_dst, &opts).await.result.is_err());
     let old = pending(&memory).await;
     assert_eq!(old.len(), 1, "{old:?}");
