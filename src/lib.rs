@@ -7,6 +7,7 @@
 
 pub mod backup;
 pub mod blocking;
+pub mod catalog;
 pub mod config;
 pub mod engine;
 pub mod error;
