@@ -59,6 +59,12 @@ fn local() -> (ferry::store::Location, tempfile::TempDir) {
     (ferry::store::Location::local(tmp.path().join("repo")), tmp)
 }
 
+/// A repository in a fresh in-memory store (a strict S3).
+fn memory() -> (ferry::store::Location, ()) {
+    let store = std::sync::Arc::new(ferry::store::memory::MemoryBackend::new());
+    (store.location("repo"), ())
+}
+
 /// A repository under a fresh prefix of a real server.
 fn on(server: servers::Server) -> (ferry::store::Location, ()) {
     (server.location(&servers::random_prefix("catalog")), ())
@@ -66,6 +72,7 @@ fn on(server: servers::Server) -> (ferry::store::Location, ()) {
 
 repository_cases! {
     local => super::local(),
+    memory => super::memory(),
     s3s_fs => super::on(Server::s3("s3s-fs", "S3S", false)),
     moto => super::on(Server::s3("moto", "MOTO", true)),
     localstack => super::on(Server::s3("localstack", "LOCALSTACK", true)),
