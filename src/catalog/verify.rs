@@ -24,7 +24,6 @@ use super::{Catalog, REQUESTS_IN_FLIGHT};
 use crate::backup::BackupId;
 use crate::engine::Budget;
 use crate::engine::digest::hash_object;
-use crate::retry::RetryPolicy;
 use crate::store::Location;
 use crate::{Error, Result};
 
@@ -37,7 +36,6 @@ pub struct VerifyOptions {
     pub files_in_flight: usize,
     /// Bytes of file data held in memory at once with `read_data`.
     pub max_in_flight: u64,
-    pub retry: RetryPolicy,
 }
 
 impl Default for VerifyOptions {
@@ -47,7 +45,6 @@ impl Default for VerifyOptions {
             read_data: false,
             files_in_flight: 16,
             max_in_flight: engine.max_in_flight,
-            retry: engine.retry,
         }
     }
 }
@@ -121,7 +118,7 @@ impl Catalog {
                 .map(|(path, sha)| (path.to_owned(), sha.to_owned())),
         )
         .map(|(path, sha)| async move {
-            let outcome = check_file(dir, &path, &sha, read, options, budget).await;
+            let outcome = check_file(dir, &path, &sha, read, budget).await;
             (path, outcome)
         })
         .buffer_unordered(concurrency);
@@ -153,7 +150,6 @@ async fn check_file(
     path: &str,
     expected: &str,
     read: bool,
-    options: &VerifyOptions,
     budget: &Budget,
 ) -> Result<std::result::Result<Checked, Problem>> {
     let Some(stat) = dir.backend.stat(&dir.key(path)).await? else {
@@ -166,15 +162,7 @@ async fn check_file(
         read,
     };
     if read {
-        let actual = hash_object(
-            dir,
-            path,
-            stat.size,
-            stat.etag.as_deref(),
-            &options.retry,
-            budget,
-        )
-        .await?;
+        let actual = hash_object(dir, path, stat.size, stat.etag.as_deref(), budget).await?;
         return Ok(if actual == expected {
             Ok(Checked::ByReading(stat.size))
         } else {

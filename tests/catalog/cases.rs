@@ -18,7 +18,6 @@ async fn verify(f: &Fixture, id: &str, read_data: bool) -> VerifyReport {
     let options = VerifyOptions {
         read_data,
         max_in_flight: 8 << 20,
-        retry: ferry::retry::RetryPolicy::quick(),
         ..VerifyOptions::default()
     };
     let id = BackupId::parse(id).expect("id");
