@@ -23,7 +23,7 @@ use super::problem::Problem;
 use super::{Catalog, REQUESTS_IN_FLIGHT};
 use crate::backup::BackupId;
 use crate::engine::Budget;
-use crate::engine::digest::hash_object;
+use crate::engine::hash_object;
 use crate::store::Location;
 use crate::{Error, Result};
 

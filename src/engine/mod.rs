@@ -28,6 +28,7 @@ use tokio_util::sync::CancellationToken;
 
 pub use check::{CheckReport, Difference, check};
 pub use context::Context;
+pub use download::hash_object;
 pub use orphans::{CLOCK_SKEW, CleanupReport, cleanup};
 pub use progress::{FileAction, Progress, Silent, Snapshot, Stats};
 

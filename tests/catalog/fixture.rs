@@ -3,13 +3,12 @@
 //! complete backup already holds server-side.
 
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use ferry::backup::{BackupDir, BackupId, MANIFEST_FILE, META_FILE, Manifest, Meta};
 use ferry::catalog::Catalog;
-use ferry::engine::{Options, Stats};
+use ferry::engine::{Context, Options};
 use ferry::jobs::{BackupTransfer, Direction};
 use ferry::store::Location;
 use sha2::{Digest, Sha256};
@@ -69,13 +68,8 @@ impl Fixture {
             backups: BackupDir::new(&self.backups),
             repository: self.repo.clone(),
             id: backup_id,
-            options: Options {
-                state_dir: self.state.clone(),
-                retry: ferry::retry::RetryPolicy::quick(),
-                ..Options::default()
-            },
-            stats: Arc::new(Stats::default()),
-            cancel: tokio_util::sync::CancellationToken::new(),
+            options: Options::default(),
+            context: Context::new().with_state_dir(&self.state),
         };
         job.run(Direction::Upload).await.expect("upload");
         id.to_owned()
