@@ -63,7 +63,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use cli::exit::{self, Exit};
+use cli::exit;
 
 fn main() -> ExitCode {
     tune_allocator();
@@ -88,7 +88,7 @@ fn main() -> ExitCode {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("ferry: error: cannot start the async runtime: {e}");
-            return Exit::Error.into();
+            return ExitCode::FAILURE;
         }
     };
     let outcome = runtime.block_on(cli::run(cli));
@@ -96,9 +96,9 @@ fn main() -> ExitCode {
     runtime.shutdown_background();
     match outcome {
         Ok(exit) => exit.into(),
-        Err(e) => {
-            exit::print(&e);
-            Exit::of(&e).into()
+        Err(failure) => {
+            exit::print(&failure);
+            ExitCode::from(failure.code())
         }
     }
 }

@@ -18,7 +18,7 @@ pub enum Command {
     /// Copy a directory tree from SRC to DST; a rerun resumes and skips what is already there.
     Copy(CopyArgs),
     /// Compare SRC and DST by reading and hashing both; exit 0 only when every file matches.
-    Check(CopyArgs),
+    Check(CheckArgs),
     /// Abort pending multipart uploads under REMOTE begun more than --max-age ago (what a
     /// killed or failed transfer may leave); like `rclone cleanup`. S3 stores only.
     Cleanup(CleanupArgs),
@@ -28,14 +28,44 @@ pub enum Command {
     Upload(BackupTransferArgs),
     /// Download backup ID from repository REPO into the backup directory, in the foreground.
     Download(BackupTransferArgs),
+    /// List every file below REMOTE with its size (`rclone ls`).
+    Ls(ListArgs),
+    /// List the directories below REMOTE (`rclone lsd`).
+    Lsd(LsdArgs),
+    /// List files and directories below REMOTE as JSON (`rclone lsjson`).
+    Lsjson(LsjsonArgs),
+    /// Count the files below REMOTE and their bytes (`rclone size`).
+    Size(SizeArgs),
+    /// Write the file REMOTE, or every file below it, to stdout (`rclone cat`).
+    Cat(ListArgs),
+    /// Delete every file below REMOTE, keeping directories (`rclone delete`).
+    Delete(DeleteArgs),
+    /// Delete REMOTE and everything below it (`rclone purge`).
+    Purge(DeleteArgs),
+    /// Make the directory REMOTE if it does not exist (`rclone mkdir`).
+    Mkdir(DeleteArgs),
 }
 
 /// Two locations and the transfer flags (`copy`, `check`).
 #[derive(Debug, Args)]
 pub struct CopyArgs {
-    /// Local path, or `<section>:<path>` of the config.
+    /// A directory or one file: local path, `remote:path`, or `:backend,option=value:path`.
     pub src: String,
-    /// Local path, or `<section>:<path>` of the config.
+    /// A directory: local path, `remote:path`, or `:backend,option=value:path`.
+    pub dst: String,
+    /// Exit 9 when nothing was transferred (everything was there already), as rclone.
+    #[arg(long)]
+    pub error_on_no_transfer: bool,
+    #[command(flatten)]
+    pub common: Common,
+}
+
+/// `ferry check` flags.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// A directory: local path, `remote:path`, or `:backend,option=value:path`.
+    pub src: String,
+    /// A directory: local path, `remote:path`, or `:backend,option=value:path`.
     pub dst: String,
     #[command(flatten)]
     pub common: Common,
@@ -50,12 +80,8 @@ pub struct CleanupArgs {
     /// number is seconds).
     #[arg(long, value_name = "DURATION", default_value = "24h", value_parser = parse_duration)]
     pub max_age: std::time::Duration,
-    /// Config file (as for `copy`).
-    #[arg(long, value_name = "FILE")]
-    pub config: Option<PathBuf>,
-    /// Retries of a failed request before giving up.
-    #[arg(long, value_name = "N")]
-    pub retries: Option<usize>,
+    #[command(flatten)]
+    pub access: Access,
 }
 
 /// `ferry upload` / `ferry download`: a backup id, a repository, and the transfer flags.
@@ -111,10 +137,8 @@ pub struct ServeArgs {
 /// Flags every transfer command takes.
 #[derive(Debug, Args)]
 pub struct Common {
-    /// Config file: JSON (the API's `config` object) or rclone's INI. Default: $FERRY_CONFIG,
-    /// then rclone's config location.
-    #[arg(long, value_name = "FILE")]
-    pub config: Option<PathBuf>,
+    #[command(flatten)]
+    pub access: Access,
     /// Files transferred in parallel.
     #[arg(long, value_name = "N")]
     pub transfers: Option<usize>,
@@ -124,9 +148,6 @@ pub struct Common {
     /// Bandwidth limit over all transfers, bytes per second, e.g. 50M.
     #[arg(long, value_name = "RATE", value_parser = parse_size)]
     pub bwlimit: Option<u64>,
-    /// Retries of a failed request before giving up (backoff with jitter between them).
-    #[arg(long, value_name = "N")]
-    pub retries: Option<usize>,
     /// Print progress and the result as JSON lines on stdout.
     #[arg(long)]
     pub json: bool,
@@ -136,6 +157,88 @@ pub struct Common {
     /// Directory for resume journals (default: $FERRY_STATE_DIR or ~/.local/state/ferry).
     #[arg(long, value_name = "DIR")]
     pub state_dir: Option<PathBuf>,
+}
+
+/// How to reach remotes: the config file and the retry budget.
+#[derive(Debug, Args)]
+pub struct Access {
+    /// Config file: JSON (the API's `config` object) or rclone's INI. Default: $FERRY_CONFIG,
+    /// then rclone's config location.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Retries of a failed request before giving up (backoff with jitter between them).
+    #[arg(long, value_name = "N")]
+    pub retries: Option<usize>,
+}
+
+impl Access {
+    /// The retry policy these flags ask for.
+    pub fn retry(&self) -> ferry::retry::RetryPolicy {
+        let mut retry = ferry::retry::RetryPolicy::default();
+        if let Some(r) = self.retries {
+            retry.max_retries = r;
+        }
+        retry
+    }
+}
+
+/// One location and how to reach it (`ls`, `cat`).
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Local path, `remote:path`, or `:backend,option=value:path`.
+    pub remote: String,
+    #[command(flatten)]
+    pub access: Access,
+}
+
+/// `ferry lsd` flags.
+#[derive(Debug, Args)]
+pub struct LsdArgs {
+    pub remote: String,
+    /// All directories below, not only those directly below.
+    #[arg(short = 'R', long)]
+    pub recursive: bool,
+    #[command(flatten)]
+    pub access: Access,
+}
+
+/// `ferry lsjson` flags.
+#[derive(Debug, Args)]
+pub struct LsjsonArgs {
+    pub remote: String,
+    /// Everything below, not only the top level.
+    #[arg(short = 'R', long)]
+    pub recursive: bool,
+    /// Files only.
+    #[arg(long, conflicts_with = "dirs_only")]
+    pub files_only: bool,
+    /// Directories only.
+    #[arg(long)]
+    pub dirs_only: bool,
+    #[command(flatten)]
+    pub access: Access,
+}
+
+/// `ferry size` flags.
+#[derive(Debug, Args)]
+pub struct SizeArgs {
+    pub remote: String,
+    /// Print `{"count":…,"bytes":…,"sizeless":0,"fs":…}`, as rclone.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub access: Access,
+}
+
+/// One location and `--dry-run` (`delete`, `purge`, `mkdir`).
+#[derive(Debug, Args)]
+pub struct DeleteArgs {
+    pub remote: String,
+    /// Say what would change, change nothing.
+    #[arg(short = 'n', long)]
+    pub dry_run: bool,
+    #[command(flatten)]
+    pub access: Access,
 }
 
 /// A duration such as `90s`, `30m`, `24h`, `7d`, `2w` or `1h30m`; a bare number is seconds.

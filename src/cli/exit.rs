@@ -1,35 +1,69 @@
-//! How a run ends: the process exit code, and the one line an error is printed as.
+//! How a run ends: rclone's exit codes, and the one line an error is printed as.
+//!
+//! | code | meaning (rclone's `lib/exitcode`) |
+//! |---|---|
+//! | 0 | done (for `check`: every file matches) |
+//! | 1 | an error not listed below (for `check`: a difference) |
+//! | 2 | a command line that does not parse, or a flag value no run can use |
+//! | 3 | a source or destination directory not found |
+//! | 4 | a file not found |
+//! | 5 | a temporary error that more retries might fix (the retry budget ran out) |
+//! | 6, 7, 8 | less serious, fatal, transfer limit: rclone's, not produced by Ferry |
+//! | 9 | `--error-on-no-transfer` and nothing was transferred |
+//! | 130 | cancelled by Ctrl-C |
 
 use std::process::ExitCode;
 
 use ferry::Error;
 
-/// Exit codes. 0 and 1 as every tool; 2 (a command line that does not parse) comes from
-/// clap itself.
+/// How a command ended when it did not fail.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Exit {
     /// Done (for `check`: every file matches).
     Ok,
-    /// An error, or for `check` a difference.
+    /// An error already reported, or for `check` a difference.
     Error,
-    /// Cancelled by Ctrl-C (128 + SIGINT, as shells report it).
-    Cancelled,
+    /// Nothing was transferred, and `--error-on-no-transfer` asked to hear it.
+    NoFilesTransferred,
+}
+
+/// Why a command failed: Ferry's error, or one the command line itself decides.
+#[derive(Debug, thiserror::Error)]
+pub enum Failure {
+    /// A flag or argument no run can use (exit 2).
+    #[error("{0}")]
+    Usage(String),
+    /// The directory a command was pointed at does not exist (exit 3).
+    #[error("directory not found: {0}")]
+    DirNotFound(String),
+    /// The file a command was pointed at does not exist (exit 4).
+    #[error("file not found: {0}")]
+    FileNotFound(String),
+    #[error(transparent)]
+    Ferry(#[from] Error),
+}
+
+impl Failure {
+    /// rclone's exit code for this failure.
+    pub fn code(&self) -> u8 {
+        match self {
+            Failure::Usage(_) => 2,
+            Failure::DirNotFound(_) => 3,
+            Failure::FileNotFound(_) => 4,
+            Failure::Ferry(Error::Cancelled) => 130,
+            Failure::Ferry(e) if e.is_not_found() => 4,
+            Failure::Ferry(e) if e.is_retryable() => 5,
+            Failure::Ferry(_) => 1,
+        }
+    }
 }
 
 impl Exit {
-    /// The exit code for a run that failed with `e`.
-    pub fn of(e: &Error) -> Exit {
-        match e {
-            Error::Cancelled => Exit::Cancelled,
-            _ => Exit::Error,
-        }
-    }
-
     pub fn code(self) -> u8 {
         match self {
             Exit::Ok => 0,
             Exit::Error => 1,
-            Exit::Cancelled => 130,
+            Exit::NoFilesTransferred => 9,
         }
     }
 }
@@ -42,8 +76,8 @@ impl From<Exit> for ExitCode {
 
 /// Prints a failure once, on one line of stderr: the error and each cause below it that
 /// its message does not already contain.
-pub fn print(e: &Error) {
-    if let Error::Cancelled = e {
+pub fn print(e: &Failure) {
+    if let Failure::Ferry(Error::Cancelled) = e {
         eprintln!("ferry: cancelled");
         return;
     }
@@ -71,16 +105,33 @@ mod tests {
 
     #[test]
     fn causes_already_shown_are_not_repeated() {
-        let e = Error::io(
+        let e = Failure::from(Error::io(
             "/x",
             std::io::Error::new(std::io::ErrorKind::NotFound, "gone"),
-        );
+        ));
         assert_eq!(chain(&e), "/x: gone");
     }
 
     #[test]
-    fn codes() {
-        assert_eq!(Exit::of(&Error::Cancelled).code(), 130);
-        assert_eq!(Exit::of(&Error::Other("x".into())).code(), 1);
+    fn codes_are_rclones() {
+        let storage = |retryable| Error::Storage {
+            context: "c".into(),
+            message: "m".into(),
+            retryable,
+        };
+        for (failure, code) in [
+            (Failure::from(Error::Cancelled), 130),
+            (Failure::from(Error::Other("x".into())), 1),
+            (Failure::from(Error::BadConfig("x".into())), 1),
+            (Failure::Usage("x".into()), 2),
+            (Failure::DirNotFound("x".into()), 3),
+            (Failure::FileNotFound("x".into()), 4),
+            (Failure::from(Error::NotFound("x".into())), 4),
+            (Failure::from(storage(true)), 5),
+            (Failure::from(storage(false)), 1),
+        ] {
+            assert_eq!(failure.code(), code, "{failure:?}");
+        }
+        assert_eq!(Exit::NoFilesTransferred.code(), 9);
     }
 }

@@ -1,7 +1,7 @@
 //! The `ferry` command line, in two stages as ripgrep's: [`args`] is what was typed (clap
 //! definitions only), [`plan`] turns it into what will run (engine options, resolved
-//! locations, each command's plan), and [`cmd`] holds one small module per command that runs
-//! its plan. [`exit`] maps the outcome to an exit code and prints an error once.
+//! places, each command's plan), and [`cmd`] holds one small module per command that runs
+//! its plan. [`exit`] maps the outcome to rclone's exit codes and prints an error once.
 
 pub mod args;
 mod cmd;
@@ -11,15 +11,14 @@ mod plan;
 mod progress;
 
 pub use args::{Cli, Command};
-use exit::Exit;
-use ferry::Result;
+use exit::{Exit, Failure};
 use ferry::jobs::Direction;
 
 /// Plans and runs a parsed command.
-pub async fn run(cli: Cli) -> Result<Exit> {
+pub async fn run(cli: Cli) -> Result<Exit, Failure> {
     match cli.command {
-        Command::Copy(args) => cmd::copy::run(cmd::copy::Plan::new(&args)?).await,
-        Command::Check(args) => cmd::check::run(cmd::check::Plan::new(&args)?).await,
+        Command::Copy(args) => cmd::copy::run(cmd::copy::Plan::new(&args).await?).await,
+        Command::Check(args) => cmd::check::run(cmd::check::Plan::new(&args).await?).await,
         Command::Cleanup(args) => cmd::cleanup::run(cmd::cleanup::Plan::new(&args)?).await,
         Command::Serve(args) => cmd::serve::run(cmd::serve::plan(args)?).await,
         Command::Upload(args) => {
@@ -28,5 +27,13 @@ pub async fn run(cli: Cli) -> Result<Exit> {
         Command::Download(args) => {
             cmd::backup::run(cmd::backup::Plan::new(Direction::Download, &args)?).await
         }
+        Command::Ls(args) => cmd::ls::run(&args).await,
+        Command::Lsd(args) => cmd::lsd::run(&args).await,
+        Command::Lsjson(args) => cmd::lsjson::run(&args).await,
+        Command::Size(args) => cmd::size::run(&args).await,
+        Command::Cat(args) => cmd::cat::run(&args).await,
+        Command::Delete(args) => cmd::delete::run(&args).await,
+        Command::Purge(args) => cmd::purge::run(&args).await,
+        Command::Mkdir(args) => cmd::mkdir::run(&args).await,
     }
 }

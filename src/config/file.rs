@@ -26,16 +26,9 @@ pub fn default_config_path() -> Option<PathBuf> {
 
 /// Reads a config file: a JSON object (the API's `config` form) or rclone's INI format.
 pub fn load_file(path: &Path) -> Result<Config> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
     let located = |e: Error| match e {
         Error::BadConfig(m) => Error::BadConfig(format!("{}: {m}", path.display())),
         other => other,
     };
-    if text.trim_start().starts_with('{') {
-        let value: serde_json::Value = serde_json::from_str(&text)
-            .map_err(|e| Error::BadConfig(format!("{}: not valid JSON: {e}", path.display())))?;
-        Config::from_json(&value).map_err(located)
-    } else {
-        Config::from_ini(&text).map_err(located)
-    }
+    Config::from_raw(super::file_sections(path)?).map_err(located)
 }

@@ -8,6 +8,9 @@
 
 mod file;
 mod options;
+mod raw;
+pub mod remote;
+mod remotes;
 mod value;
 
 use std::collections::BTreeMap;
@@ -15,6 +18,8 @@ use std::fmt;
 
 pub use file::{default_config_path, load_file};
 pub use options::SectionHints;
+pub use raw::{RawSections, file_sections};
+pub use remotes::Remotes;
 pub use value::{Count, Endpoint, Flag, Size, parse_size_str};
 
 use crate::{Error, Result};
@@ -134,59 +139,19 @@ impl Config {
 
     /// Reads the API's `config` object: `{"<section>": {"type": "...", "<option>": <scalar>}}`.
     pub fn from_json(value: &serde_json::Value) -> Result<Self> {
-        let object = value
-            .as_object()
-            .ok_or_else(|| Error::BadConfig("config must be a JSON object of sections".into()))?;
-        let mut config = Config::default();
-        for (name, section) in object {
-            let options = section.as_object().ok_or_else(|| {
-                Error::BadConfig(format!("config section {name:?} must be a JSON object"))
-            })?;
-            let mut raw = BTreeMap::new();
-            for (option, v) in options {
-                let text = match v {
-                    serde_json::Value::String(s) => s.clone(),
-                    serde_json::Value::Bool(b) => b.to_string(),
-                    serde_json::Value::Number(n) => n.to_string(),
-                    serde_json::Value::Null => continue,
-                    _ => {
-                        return Err(Error::BadConfig(format!(
-                            "config section {name:?}: option {option:?} must be a string, \
-                             number or boolean"
-                        )));
-                    }
-                };
-                raw.insert(option.clone(), text);
-            }
-            config.insert(Section::new(name, raw)?);
-        }
-        Ok(config)
+        Self::from_raw(raw::json_sections(value)?)
     }
 
     /// Reads rclone's INI format (`[name]` headers, `key = value` lines).
     pub fn from_ini(text: &str) -> Result<Self> {
-        if text.trim_start().starts_with("RCLONE_ENCRYPT_V0:") {
-            return Err(Error::BadConfig(
-                "the rclone config is encrypted; decrypt it with `rclone config show` first".into(),
-            ));
-        }
-        let ini = ini::Ini::load_from_str_noescape(text)
-            .map_err(|e| Error::BadConfig(format!("rclone config: {e}")))?;
+        Self::from_raw(raw::ini_sections(text)?)
+    }
+
+    /// Every section checked: one of a type Ferry lacks is an error.
+    pub(crate) fn from_raw(sections: RawSections) -> Result<Self> {
         let mut config = Config::default();
-        for (name, props) in ini.iter() {
-            let Some(name) = name else {
-                if props.iter().next().is_some() {
-                    return Err(Error::BadConfig(
-                        "rclone config: options before the first [section]".into(),
-                    ));
-                }
-                continue;
-            };
-            let raw = props
-                .iter()
-                .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
-                .collect();
-            config.insert(Section::new(name, raw)?);
+        for (name, options) in sections {
+            config.insert(Section::new(&name, options)?);
         }
         Ok(config)
     }

@@ -48,7 +48,13 @@ pub fn storage(context: impl Into<String>, err: &object_store::Error) -> Error {
             | E::UnknownConfigurationKey { .. }
     );
     let message = with_causes(err);
-    let retryable = !refused && status_in_message(&message).is_none_or(retryable_status);
+    let status = status_in_message(&message);
+    // A 404 object_store leaves untyped (a list in a bucket or container that does not
+    // exist) is not found all the same: the CLI says "directory not found" (exit 3).
+    if status == Some(404) {
+        return Error::NotFound(context.into());
+    }
+    let retryable = !refused && status.is_none_or(retryable_status);
     Error::Storage {
         context: context.into(),
         message: crate::secret::scrub(&message),

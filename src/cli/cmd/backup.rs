@@ -2,17 +2,17 @@
 
 use std::sync::Arc;
 
+use ferry::Error;
 use ferry::backup::{BackupDir, BackupId};
 use ferry::engine::Stats;
 use ferry::jobs::{BackupTransfer, Direction};
 use ferry::repository::normalise;
 use ferry::store::resolve_location;
-use ferry::{Error, Result};
 
 use crate::cli::args::BackupTransferArgs;
-use crate::cli::exit::Exit;
+use crate::cli::exit::{Exit, Failure};
 use crate::cli::interrupt::CancelOnCtrlC;
-use crate::cli::plan::{Output, Remotes, engine_context, engine_options};
+use crate::cli::plan::{Output, Resolver, engine_context, engine_options};
 use crate::cli::progress;
 
 /// The job `upload`/`download` will run.
@@ -26,13 +26,15 @@ pub struct Plan {
 }
 
 impl Plan {
-    pub fn new(direction: Direction, args: &BackupTransferArgs) -> Result<Plan> {
+    pub fn new(direction: Direction, args: &BackupTransferArgs) -> Result<Plan, Failure> {
         let options = engine_options(&args.common)?;
         let id = BackupId::parse(&args.id).map_err(|e| Error::BadParameter(e.to_string()))?;
-        let mut remotes = Remotes::new(args.common.config.clone(), &options.retry);
-        let config = remotes.config()?;
-        let normalised = normalise(&args.repo, config, &args.backups.local_path_prefix)?;
-        let repository = resolve_location(&normalised, config, &options.retry)?;
+        // The API's job form: the repository is `<section>:<path>` of a config whose every
+        // section is checked, as the API checks its `config` object.
+        let config = Resolver::new(args.common.access.config.clone(), &options.retry).config()?;
+        let normalised =
+            normalise(&args.repo, &config, &args.backups.local_path_prefix).map_err(Error::from)?;
+        let repository = resolve_location(&normalised, &config, &options.retry)?;
         let stats = Arc::new(Stats::default());
         Ok(Plan {
             direction,
@@ -49,7 +51,7 @@ impl Plan {
     }
 }
 
-pub async fn run(plan: Plan) -> Result<Exit> {
+pub async fn run(plan: Plan) -> Result<Exit, Failure> {
     let Plan {
         direction,
         job,
@@ -62,13 +64,9 @@ pub async fn run(plan: Plan) -> Result<Exit> {
     display.finish().await;
     let summary = match result {
         Ok(summary) => summary,
-        Err(e) if e.cancelled => return Err(Error::Cancelled),
+        Err(e) if e.cancelled => return Err(Error::Cancelled.into()),
         Err(e) => {
-            return Err(Error::Other(format!(
-                "{} (errorNum {})",
-                e.message,
-                e.num.code()
-            )));
+            return Err(Error::Other(format!("{} (errorNum {})", e.message, e.num.code())).into());
         }
     };
     if output.json {

@@ -1,12 +1,11 @@
 //! `ferry check SRC DST`: read and hash both sides; exit 0 only when every file matches.
 
-use ferry::Result;
 use ferry::engine::{self, Options};
 use ferry::store::Location;
 
-use crate::cli::args::CopyArgs;
-use crate::cli::exit::Exit;
-use crate::cli::plan::{Output, Remotes, engine_options};
+use crate::cli::args::CheckArgs;
+use crate::cli::exit::{Exit, Failure};
+use crate::cli::plan::{Output, Resolver, Source, engine_options, source};
 
 /// What `check` will compare.
 #[derive(Debug)]
@@ -18,19 +17,31 @@ pub struct Plan {
 }
 
 impl Plan {
-    pub fn new(args: &CopyArgs) -> Result<Plan> {
+    /// Both sides must be existing directories: a missing one is exit 3, never "0 files
+    /// differ".
+    pub async fn new(args: &CheckArgs) -> Result<Plan, Failure> {
         let options = engine_options(&args.common)?;
-        let mut remotes = Remotes::new(args.common.config.clone(), &options.retry);
+        let mut resolver = Resolver::new(args.common.access.config.clone(), &options.retry);
+        let mut tree = async |arg: &str| -> Result<Location, Failure> {
+            match source(&resolver.place(arg)?, &options.retry).await? {
+                Source::Tree { location, .. } => Ok(location),
+                Source::File { .. } => Err(Failure::Usage(format!(
+                    "{arg}: a file; check compares directories"
+                ))),
+            }
+        };
+        let src = tree(&args.src).await?;
+        let dst = tree(&args.dst).await?;
         Ok(Plan {
-            src: remotes.location(&args.src)?,
-            dst: remotes.location(&args.dst)?,
+            src,
+            dst,
             options,
             output: Output::of(&args.common),
         })
     }
 }
 
-pub async fn run(plan: Plan) -> Result<Exit> {
+pub async fn run(plan: Plan) -> Result<Exit, Failure> {
     let report = engine::check(&plan.src, &plan.dst, &plan.options).await?;
     if plan.output.json {
         for d in &report.differences {

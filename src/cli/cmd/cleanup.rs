@@ -2,14 +2,13 @@
 
 use std::time::Duration;
 
-use ferry::Result;
 use ferry::engine;
 use ferry::retry::RetryPolicy;
 use ferry::store::Location;
 
 use crate::cli::args::CleanupArgs;
-use crate::cli::exit::Exit;
-use crate::cli::plan::Remotes;
+use crate::cli::exit::{Exit, Failure};
+use crate::cli::plan::Resolver;
 
 /// Where `cleanup` will look (its store retries with `--retries`), and for how old uploads.
 #[derive(Debug)]
@@ -19,12 +18,11 @@ pub struct Plan {
 }
 
 impl Plan {
-    pub fn new(args: &CleanupArgs) -> Result<Plan> {
-        let mut retry = RetryPolicy::default();
-        if let Some(r) = args.retries {
-            retry.max_retries = r;
-        }
-        let location = Remotes::new(args.config.clone(), &retry).location(&args.remote)?;
+    pub fn new(args: &CleanupArgs) -> Result<Plan, Failure> {
+        let retry = args.access.retry();
+        let location = Resolver::new(args.access.config.clone(), &retry)
+            .place(&args.remote)?
+            .location;
         Ok(Plan {
             location,
             max_age: args.max_age,
@@ -32,7 +30,7 @@ impl Plan {
     }
 }
 
-pub async fn run(plan: Plan) -> Result<Exit> {
+pub async fn run(plan: Plan) -> Result<Exit, Failure> {
     let location = &plan.location;
     let report = engine::cleanup(location, plan.max_age).await?;
     let relative = |key: &str| {

@@ -1,54 +1,75 @@
-//! `ferry copy SRC DST`: copy a tree; a rerun resumes and skips what is already there.
+//! `ferry copy SRC DST`: copy a tree, or the one file SRC names, into the directory DST; a
+//! rerun resumes and skips what is already there.
 
 use std::sync::Arc;
 
-use ferry::Result;
-use ferry::engine::{Context, Options, Stats, Summary, Transfer};
+use ferry::engine::{Context, FileSpec, Options, Stats, Summary, Transfer};
 use ferry::store::Location;
 
 use crate::cli::args::CopyArgs;
-use crate::cli::exit::Exit;
+use crate::cli::exit::{Exit, Failure};
 use crate::cli::interrupt::CancelOnCtrlC;
-use crate::cli::plan::{Output, Remotes, engine_context, engine_options};
+use crate::cli::plan::{Output, Resolver, engine_context, engine_options, source};
 use crate::cli::progress;
 
-/// What `copy` will do.
+/// What `copy` will do: these files of `src`, to the same keys below `dst`.
 #[derive(Debug)]
 pub struct Plan {
     pub src: Location,
+    pub files: Vec<FileSpec>,
     pub dst: Location,
     pub options: Options,
     pub context: Context,
     /// What the context's progress reports to.
     pub stats: Arc<Stats>,
     pub output: Output,
+    pub error_on_no_transfer: bool,
 }
 
 impl Plan {
-    pub fn new(args: &CopyArgs) -> Result<Plan> {
+    /// Resolves both places and lists the source (a missing one is exit 3, never an empty
+    /// copy).
+    pub async fn new(args: &CopyArgs) -> Result<Plan, Failure> {
         let options = engine_options(&args.common)?;
-        let mut remotes = Remotes::new(args.common.config.clone(), &options.retry);
+        let mut resolver = Resolver::new(args.common.access.config.clone(), &options.retry);
+        let src = resolver.place(&args.src)?;
+        let dst = resolver.place(&args.dst)?;
+        let (src, files) = source(&src, &options.retry).await?.into_parts();
+        let files = files
+            .into_iter()
+            .map(|o| FileSpec {
+                key: o.key,
+                size: o.size,
+                sha256: None,
+            })
+            .collect();
         let stats = Arc::new(Stats::default());
         Ok(Plan {
-            src: remotes.location(&args.src)?,
-            dst: remotes.location(&args.dst)?,
+            src,
+            files,
+            dst: dst.location,
             options,
             context: engine_context(&args.common, &stats),
             stats,
             output: Output::of(&args.common),
+            error_on_no_transfer: args.error_on_no_transfer,
         })
     }
 }
 
-pub async fn run(plan: Plan) -> Result<Exit> {
+pub async fn run(plan: Plan) -> Result<Exit, Failure> {
     let stats = plan.stats.clone();
     let _ctrl_c = CancelOnCtrlC::new(plan.context.cancel().clone());
     let transfer = Transfer::new(&plan.src, &plan.dst, &plan.options, plan.context.clone());
     let display =
         progress::Display::start(stats.clone(), plan.output.json, plan.output.no_progress);
-    let result = transfer.copy_tree().await;
+    let result = transfer.copy_files(plan.files).await;
     display.finish().await;
-    report(&result?, &stats, plan.output);
+    let summary = result?;
+    report(&summary, &stats, plan.output);
+    if plan.error_on_no_transfer && summary.copied + summary.server_side_copied == 0 {
+        return Ok(Exit::NoFilesTransferred);
+    }
     Ok(Exit::Ok)
 }
 

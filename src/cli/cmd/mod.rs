@@ -1,7 +1,16 @@
 //! One module per command: each builds its plan from the typed arguments, then runs it.
 
 pub mod backup;
+pub mod cat;
 pub mod check;
 pub mod cleanup;
 pub mod copy;
+pub mod delete;
+mod dirs;
+pub mod ls;
+pub mod lsd;
+pub mod lsjson;
+pub mod mkdir;
+pub mod purge;
 pub mod serve;
+pub mod size;

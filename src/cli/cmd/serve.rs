@@ -1,16 +1,15 @@
 //! `ferry serve`: the Hot Backup HTTP API until Ctrl-C or SIGTERM.
 
-use ferry::Result;
 use ferry::backup::CreateOptions;
 use ferry::engine::Options;
 use ferry::server::auth::{Auth, read_secret_file};
 use ferry::server::{ServerConfig, serve};
 
 use crate::cli::args::ServeArgs;
-use crate::cli::exit::Exit;
+use crate::cli::exit::{Exit, Failure};
 
 /// The server's configuration from its flags; secret files are read here.
-pub fn plan(args: ServeArgs) -> Result<ServerConfig> {
+pub fn plan(args: ServeArgs) -> Result<ServerConfig, Failure> {
     let mut transfer = Options::default();
     if let Some(t) = args.transfers.filter(|t| *t > 0) {
         transfer.transfers = t;
@@ -36,7 +35,7 @@ pub fn plan(args: ServeArgs) -> Result<ServerConfig> {
     })
 }
 
-pub async fn run(config: ServerConfig) -> Result<Exit> {
+pub async fn run(config: ServerConfig) -> Result<Exit, Failure> {
     let shutdown = async {
         let mut term =
             tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
