@@ -189,7 +189,7 @@ impl Source {
 
 /// Looks at what `place` names. Nothing there is [`Failure::DirNotFound`] (exit 3): a
 /// missing source must never look like an empty one.
-pub async fn source(place: &Place, retry: &RetryPolicy) -> Result<Source> {
+pub async fn source(place: &Place) -> Result<Source> {
     let location = &place.location;
     let missing = || Failure::DirNotFound(location.display.clone());
     if let Some(path) = &place.local {
@@ -215,16 +215,13 @@ pub async fn source(place: &Place, retry: &RetryPolicy) -> Result<Source> {
             Ok(_) => {}
         }
     }
-    let files = retry
-        .run("list", || location.backend.list(&location.root))
-        .await
-        .map_err(|e| {
-            if e.is_not_found() {
-                missing()
-            } else {
-                e.into()
-            }
-        })?;
+    let files = location.backend.list(&location.root).await.map_err(|e| {
+        if e.is_not_found() {
+            missing()
+        } else {
+            e.into()
+        }
+    })?;
     if !files.is_empty() || place.local.is_some() {
         return Ok(Source::Tree {
             location: location.clone(),

@@ -16,23 +16,21 @@ const CHUNK: u64 = 8 << 20;
 pub async fn run(args: &ListArgs) -> Result<Exit, Failure> {
     let retry = args.access.retry();
     let place = Resolver::new(args.access.config.clone(), &retry).place(&args.remote)?;
-    let (location, files) = source(&place, &retry).await?.into_parts();
+    let (location, files) = source(&place).await?.into_parts();
     let mut out = std::io::stdout().lock();
     for f in files {
         let key = location.key(&f.key);
-        let stat = retry
-            .run("stat", || location.backend.stat(&key))
+        let stat = location
+            .backend
+            .stat(&key)
             .await?
             .ok_or_else(|| Failure::FileNotFound(format!("{}/{}", location.display, f.key)))?;
         let mut at = 0;
         while at < stat.size {
             let end = (at + CHUNK).min(stat.size);
-            let data = retry
-                .run("read", || {
-                    location
-                        .backend
-                        .get_range(&key, at..end, stat.etag.as_deref())
-                })
+            let data = location
+                .backend
+                .get_range(&key, at..end, stat.etag.as_deref())
                 .await?;
             out.write_all(&data).map_err(stdout_failed)?;
             at = end;

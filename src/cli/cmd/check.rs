@@ -23,7 +23,7 @@ impl Plan {
         let options = engine_options(&args.common)?;
         let mut resolver = Resolver::new(args.common.access.config.clone(), &options.retry);
         let mut tree = async |arg: &str| -> Result<Location, Failure> {
-            match source(&resolver.place(arg)?, &options.retry).await? {
+            match source(&resolver.place(arg)?).await? {
                 Source::Tree { location, .. } => Ok(location),
                 Source::File { .. } => Err(Failure::Usage(format!(
                     "{arg}: a file; check compares directories"

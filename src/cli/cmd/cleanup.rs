@@ -3,7 +3,6 @@
 use std::time::Duration;
 
 use ferry::engine;
-use ferry::retry::RetryPolicy;
 use ferry::store::Location;
 
 use crate::cli::args::CleanupArgs;

@@ -34,7 +34,7 @@ impl Plan {
         let mut resolver = Resolver::new(args.common.access.config.clone(), &options.retry);
         let src = resolver.place(&args.src)?;
         let dst = resolver.place(&args.dst)?;
-        let (src, files) = source(&src, &options.retry).await?.into_parts();
+        let (src, files) = source(&src).await?.into_parts();
         let files = files
             .into_iter()
             .map(|o| FileSpec {

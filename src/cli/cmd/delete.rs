@@ -10,8 +10,8 @@ use crate::cli::plan::{Resolver, source};
 pub async fn run(args: &DeleteArgs) -> Result<Exit, Failure> {
     let retry = args.access.retry();
     let place = Resolver::new(args.access.config.clone(), &retry).place(&args.remote)?;
-    let (location, files) = source(&place, &retry).await?.into_parts();
-    delete_files(&location, &files, args.dry_run, &retry).await?;
+    let (location, files) = source(&place).await?.into_parts();
+    delete_files(&location, &files, args.dry_run).await?;
     Ok(Exit::Ok)
 }
 
@@ -21,7 +21,6 @@ pub async fn delete_files(
     location: &Location,
     files: &[ObjectInfo],
     dry_run: bool,
-    retry: &ferry::retry::RetryPolicy,
 ) -> Result<(), Failure> {
     for f in files {
         if dry_run {
@@ -33,9 +32,7 @@ pub async fn delete_files(
             continue;
         }
         let key = location.key(&f.key);
-        retry
-            .run("delete", || location.backend.delete(&key))
-            .await?;
+        location.backend.delete(&key).await?;
     }
     Ok(())
 }

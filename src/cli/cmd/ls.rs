@@ -7,7 +7,7 @@ use crate::cli::plan::{Resolver, source};
 pub async fn run(args: &ListArgs) -> Result<Exit, Failure> {
     let retry = args.access.retry();
     let place = Resolver::new(args.access.config.clone(), &retry).place(&args.remote)?;
-    let (_, files) = source(&place, &retry).await?.into_parts();
+    let (_, files) = source(&place).await?.into_parts();
     let mut out = std::io::stdout().lock();
     for f in files {
         use std::io::Write;

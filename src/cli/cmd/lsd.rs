@@ -13,7 +13,7 @@ use crate::cli::plan::{Resolver, source};
 pub async fn run(args: &LsdArgs) -> Result<Exit, Failure> {
     let retry = args.access.retry();
     let place = Resolver::new(args.access.config.clone(), &retry).place(&args.remote)?;
-    let (_, files) = source(&place, &retry).await?.into_parts();
+    let (_, files) = source(&place).await?.into_parts();
     let now = chrono::Local::now();
     let mut out = std::io::stdout().lock();
     for dir in directories(&files).keys() {

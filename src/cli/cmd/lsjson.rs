@@ -14,7 +14,7 @@ use crate::cli::plan::{Resolver, source};
 pub async fn run(args: &LsjsonArgs) -> Result<Exit, Failure> {
     let retry = args.access.retry();
     let place = Resolver::new(args.access.config.clone(), &retry).place(&args.remote)?;
-    let (_, files) = source(&place, &retry).await?.into_parts();
+    let (_, files) = source(&place).await?.into_parts();
     let shown = |path: &str| args.recursive || depth(path) == 1;
     let mut items: Vec<(String, serde_json::Value)> = Vec::new();
     if !args.files_only {

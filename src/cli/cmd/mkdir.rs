@@ -23,18 +23,15 @@ pub async fn run(args: &DeleteArgs) -> Result<Exit, Failure> {
     }
     let location = &place.location;
     // Listing the bucket's root shows whether it exists; the objects are not needed.
-    retry
-        .run("list", || location.backend.list(&location.root))
-        .await
-        .map_err(|e| {
-            if e.is_not_found() {
-                Failure::DirNotFound(format!(
-                    "{}: the bucket does not exist, and Ferry cannot create buckets yet",
-                    location.display
-                ))
-            } else {
-                e.into()
-            }
-        })?;
+    location.backend.list(&location.root).await.map_err(|e| {
+        if e.is_not_found() {
+            Failure::DirNotFound(format!(
+                "{}: the bucket does not exist, and Ferry cannot create buckets yet",
+                location.display
+            ))
+        } else {
+            e.into()
+        }
+    })?;
     Ok(Exit::Ok)
 }

@@ -10,7 +10,7 @@ use crate::cli::plan::{Resolver, Source, source};
 pub async fn run(args: &DeleteArgs) -> Result<Exit, Failure> {
     let retry = args.access.retry();
     let place = Resolver::new(args.access.config.clone(), &retry).place(&args.remote)?;
-    let (location, files) = match source(&place, &retry).await? {
+    let (location, files) = match source(&place).await? {
         Source::File { .. } => {
             return Err(Failure::Usage(format!(
                 "{} is a file: purge removes directories (use delete)",
@@ -19,7 +19,7 @@ pub async fn run(args: &DeleteArgs) -> Result<Exit, Failure> {
         }
         tree => tree.into_parts(),
     };
-    delete_files(&location, &files, args.dry_run, &retry).await?;
+    delete_files(&location, &files, args.dry_run).await?;
     if let Some(dir) = &place.local {
         if args.dry_run {
             eprintln!(

@@ -7,7 +7,7 @@ use crate::cli::plan::{Resolver, source};
 pub async fn run(args: &SizeArgs) -> Result<Exit, Failure> {
     let retry = args.access.retry();
     let place = Resolver::new(args.access.config.clone(), &retry).place(&args.remote)?;
-    let (location, files) = source(&place, &retry).await?.into_parts();
+    let (location, files) = source(&place).await?.into_parts();
     let count = files.len() as u64;
     let bytes: u64 = files.iter().map(|f| f.size).sum();
     if args.json {
