@@ -188,6 +188,7 @@ fn cli_error_with_secret_config_does_not_leak() {
         .arg(&cfg)
         .arg(&src)
         .arg("s3:bucket/x"));
-    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    // Nothing listens there: a temporary error once the retries are spent (rclone's 5).
+    assert_eq!(out.status.code(), Some(5), "{}", text(&out));
     assert!(!text(&out).contains(SECRET), "{}", text(&out));
 }
