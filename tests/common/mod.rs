@@ -15,6 +15,13 @@ pub fn ferry(state: &Path) -> Command {
         .env_remove("FERRY_CONFIG")
         .env_remove("RCLONE_CONFIG")
         .env("HOME", state);
+    // `backends/run` exports `RCLONE_S3_*` for the rclone-s3 server, which Ferry (as rclone)
+    // reads as overrides of every s3 section: a test's `ferry` sees none of the runner's.
+    for (name, _) in std::env::vars_os() {
+        if name.to_string_lossy().starts_with("RCLONE_") {
+            cmd.env_remove(name);
+        }
+    }
     cmd
 }
 
