@@ -241,43 +241,19 @@ pub struct DeleteArgs {
     pub access: Access,
 }
 
-/// A duration such as `90s`, `30m`, `24h`, `7d`, `2w` or `1h30m`; a bare number is seconds.
+/// A duration such as `90s`, `30m`, `24h`, `7d`, `2w` or `1h30m` (humantime's units); a bare
+/// number is seconds. Spaces and fractions, which humantime also takes, are refused: an
+/// argument such as `1h 2m` or `1.5h` is more likely a quoting or unit slip than meant.
 fn parse_duration(s: &str) -> std::result::Result<std::time::Duration, String> {
-    let bad = || format!("{s:?} is not a duration such as 30m, 24h or 7d");
+    let bad = |why: String| format!("{s:?} is not a duration such as 30m, 24h or 7d: {why}");
     let s = s.trim();
-    if s.is_empty() {
-        return Err(bad());
-    }
     if let Ok(secs) = s.parse::<u64>() {
         return Ok(std::time::Duration::from_secs(secs));
     }
-    let mut total: u64 = 0;
-    let mut rest = s;
-    while !rest.is_empty() {
-        let digits = rest.find(|c: char| !c.is_ascii_digit()).ok_or_else(bad)?;
-        if digits == 0 {
-            return Err(bad());
-        }
-        let n: u64 = rest[..digits].parse().map_err(|_| bad())?;
-        rest = &rest[digits..];
-        let unit_len = rest
-            .find(|c: char| c.is_ascii_digit())
-            .unwrap_or(rest.len());
-        let unit = match &rest[..unit_len] {
-            "s" => 1,
-            "m" => 60,
-            "h" => 3600,
-            "d" => 86_400,
-            "w" => 7 * 86_400,
-            _ => return Err(bad()),
-        };
-        rest = &rest[unit_len..];
-        total = n
-            .checked_mul(unit)
-            .and_then(|v| total.checked_add(v))
-            .ok_or_else(bad)?;
+    if let Some(c) = s.chars().find(|c| c.is_whitespace() || *c == '.') {
+        return Err(bad(format!("{c:?} is not allowed")));
     }
-    Ok(std::time::Duration::from_secs(total))
+    humantime::parse_duration(s).map_err(|e| bad(e.to_string()))
 }
 
 fn parse_size(s: &str) -> std::result::Result<u64, String> {
@@ -296,6 +272,20 @@ mod tests {
         assert_eq!(parse_duration("90"), Ok(Duration::from_secs(90)));
         assert_eq!(parse_duration("0s"), Ok(Duration::ZERO));
         assert_eq!(parse_duration("2w"), Ok(Duration::from_secs(14 * 86_400)));
+        // What `ferry cleanup --max-age` documents.
+        for (text, secs) in [
+            ("90s", 90),
+            ("30m", 1800),
+            ("24h", 86_400),
+            ("7d", 7 * 86_400),
+            ("1h30m", 5400),
+        ] {
+            assert_eq!(
+                parse_duration(text),
+                Ok(Duration::from_secs(secs)),
+                "{text}"
+            );
+        }
         for bad in [
             "",
             "h",
