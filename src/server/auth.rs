@@ -10,8 +10,7 @@ use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
-use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
-use hmac::{Hmac, Mac};
+use base64::engine::general_purpose::STANDARD;
 use sha2::{Digest, Sha256};
 
 use super::envelope::ApiError;
@@ -68,43 +67,19 @@ impl Auth {
     }
 }
 
-/// An HS256 JWT with a valid signature, not expired and already valid.
+/// An HS256 JWT with a valid signature, not expired and already valid. ArangoDB's tokens
+/// need not carry `exp`; when `exp` or `nbf` is there it must be a number (a string is
+/// refused, not ignored), and it is checked to the second, without leeway.
 fn valid_jwt(token: &str, secret: &[u8]) -> bool {
-    let mut parts = token.split('.');
-    let (Some(header), Some(payload), Some(signature), None) =
-        (parts.next(), parts.next(), parts.next(), parts.next())
-    else {
+    use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+    let mut rules = Validation::new(Algorithm::HS256);
+    rules.required_spec_claims.clear();
+    rules.validate_nbf = true;
+    rules.leeway = 0;
+    let Ok(key) = DecodingKey::from_secret(secret) else {
         return false;
     };
-    let decode = |s: &str| URL_SAFE_NO_PAD.decode(s.trim_end_matches('=')).ok();
-    let Some(header_json) =
-        decode(header).and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
-    else {
-        return false;
-    };
-    if header_json["alg"] != "HS256" {
-        return false;
-    }
-    let (Some(signature), Ok(mut mac)) =
-        (decode(signature), Hmac::<Sha256>::new_from_slice(secret))
-    else {
-        return false;
-    };
-    mac.update(header.as_bytes());
-    mac.update(b".");
-    mac.update(payload.as_bytes());
-    if mac.verify_slice(&signature).is_err() {
-        return false;
-    }
-    let Some(claims) =
-        decode(payload).and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
-    else {
-        return false;
-    };
-    let now = chrono::Utc::now().timestamp() as f64;
-    let expired = claims["exp"].as_f64().is_some_and(|exp| exp <= now);
-    let early = claims["nbf"].as_f64().is_some_and(|nbf| nbf > now);
-    !expired && !early
+    jsonwebtoken::decode::<serde_json::Value>(token, &key, &rules).is_ok()
 }
 
 /// `base64(root:<password>)`, compared through digests so the time taken says nothing.
@@ -142,6 +117,8 @@ pub async fn require(State(auth): State<Arc<Auth>>, request: Request, next: Next
 #[cfg(test)]
 mod tests {
     use super::*;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use hmac::{Hmac, Mac};
 
     fn sign(header: &str, payload: &str, secret: &[u8]) -> String {
         let h = URL_SAFE_NO_PAD.encode(header);
@@ -171,6 +148,36 @@ mod tests {
         ));
         assert!(!valid_jwt("a.b", b"s3cret"));
         assert!(!valid_jwt(&format!("{ok}x"), b"s3cret"));
+        assert!(!valid_jwt(
+            &sign(hs, r#"{"nbf":99999999999}"#, b"s3cret"),
+            b"s3cret"
+        ));
+        assert!(valid_jwt(&sign(hs, r#"{"nbf":1}"#, b"s3cret"), b"s3cret"));
+    }
+
+    /// A claim that is there but not a number is no claim to ignore: a token saying
+    /// `"exp": "1"` was meant to expire, and one saying `"nbf": "99999999999"` to wait.
+    #[test]
+    fn jwt_time_claims_that_are_strings_are_refused() {
+        let hs = r#"{"alg":"HS256","typ":"JWT"}"#;
+        for claims in [
+            r#"{"exp":"1"}"#,
+            r#"{"exp":"99999999999"}"#,
+            r#"{"nbf":"1"}"#,
+            r#"{"nbf":"99999999999"}"#,
+            r#"{"exp":null}"#,
+            r#"{"exp":-1}"#,
+            r#"{"exp":[99999999999]}"#,
+        ] {
+            assert!(
+                !valid_jwt(&sign(hs, claims, b"s3cret"), b"s3cret"),
+                "{claims}"
+            );
+        }
+        assert!(valid_jwt(
+            &sign(hs, r#"{"exp":99999999999.5,"nbf":1}"#, b"s3cret"),
+            b"s3cret"
+        ));
     }
 
     #[test]
