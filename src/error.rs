@@ -1,67 +1,44 @@
-//! Error kinds callers act on, and the one table that maps them to ArangoDB's error numbers.
+//! The kinds of failure callers act on.
 //!
 //! Every failure that can reach a user (CLI line, HTTP envelope, job status) passes through
-//! [`Error`]. Its `Display` never contains a credential: secrets live in [`crate::secret::Secret`]
-//! and are redacted before an error is built, and remote messages are passed through
+//! [`Error`], or [`crate::backup::BackupError`] for local hot backups; both say their
+//! [`ErrorKind`]. Which ArangoDB error number and HTTP status a kind becomes is decided in
+//! one place, the table in [`crate::error_table`], not here. Their
+//! `Display` never contains a credential: secrets live in [`crate::secret::Secret`] and are
+//! redacted before an error is built, and remote messages are passed through
 //! [`crate::secret::scrub`] on the way in.
 
 use std::path::PathBuf;
 
-/// ArangoDB error numbers used by Ferry (see the behaviour spec §1).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[repr(i64)]
-pub enum ErrorNum {
-    Failed = 1,
-    /// Not authorized (ArangoDB's `ERROR_FORBIDDEN`, sent with HTTP 401 when credentials
-    /// are missing or wrong).
-    Forbidden = 11,
-    NotImplemented = 9,
-    BadParameter = 10,
-    FileNotFound = 14,
-    LockTimeout = 18,
-    /// The scheduler's queue is full (async jobs: too many pending).
-    QueueFull = 21,
-    /// The server stopped before the work finished.
-    ShuttingDown = 30,
-    HttpBadParameter = 400,
-    HttpUnauthorized = 401,
-    HttpNotFound = 404,
-    HttpMethodNotAllowed = 405,
-    CorruptedJson = 600,
-    SuperfluousSuffixes = 601,
-    /// `/_db/<name>/...` with a database other than `_system`.
-    DatabaseNotFound = 1228,
-    HotBackupInternal = 7001,
-    HotRestoreInternal = 7002,
-    NoSpaceLeft = 7004,
-    FailedToUpload = 7005,
-    FailedToDownload = 7006,
-    NoSuchHotBackup = 7007,
-    RemoteRepositoryConfigBad = 7008,
-    HotBackupConflict = 7011,
-}
-
-impl ErrorNum {
-    pub fn code(self) -> i64 {
-        self as i64
-    }
-
-    /// HTTP status for an error number, as ArangoDB derives it.
-    pub fn http_status(self) -> u16 {
-        match self {
-            ErrorNum::LockTimeout => 408,
-            ErrorNum::HttpNotFound
-            | ErrorNum::FileNotFound
-            | ErrorNum::NoSuchHotBackup
-            | ErrorNum::DatabaseNotFound => 404,
-            ErrorNum::QueueFull | ErrorNum::ShuttingDown => 503,
-            ErrorNum::HttpMethodNotAllowed => 405,
-            ErrorNum::HttpUnauthorized | ErrorNum::Forbidden => 401,
-            ErrorNum::Failed | ErrorNum::HotBackupInternal => 500,
-            ErrorNum::NotImplemented => 501,
-            _ => 400,
-        }
-    }
+/// What a caller decides on. A failure has exactly one kind; the message says the rest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ErrorKind {
+    /// A repository string or config section that cannot be used.
+    BadConfig,
+    /// A value given by the caller (request, command line) or met in the data that cannot
+    /// be used as it is.
+    BadParameter,
+    /// A backup id that cannot be one (path tricks, too long): it names no backup.
+    InvalidId,
+    /// An object, file or upload that should exist does not.
+    NotFound,
+    /// No hot backup with this id (or none that is complete).
+    NoSuchBackup,
+    /// The backup id, or the place an operation works in, is taken.
+    Conflict,
+    /// The write lock on the data directory was not obtained in time.
+    LockTimeout,
+    /// Data that does not match its checksum, or a backup whose files or `META` are not
+    /// what they should be. Never published.
+    Integrity,
+    /// The local disk (or a quota) is full.
+    NoSpace,
+    /// Stopped on request.
+    Cancelled,
+    /// A storage request failed (whether trying again can help: [`Error::is_retryable`]).
+    Storage,
+    /// Anything else: a local file system failure, a bug.
+    Internal,
 }
 
 /// A Ferry failure. The variants are the few kinds a caller decides on.
@@ -159,21 +136,32 @@ impl Error {
         )
     }
 
-    /// Whether the local disk ran out of space (errorNum 7004).
+    /// Whether the local disk, or a quota, ran out of space.
     pub fn is_no_space(&self) -> bool {
-        matches!(self, Error::Io { source, .. } if source.kind() == std::io::ErrorKind::StorageFull)
+        matches!(self, Error::Io { source, .. } if is_no_space(source))
     }
 
-    /// The ArangoDB error number for this failure in a transfer of the given direction.
-    pub fn error_num(&self, transfer: Option<ErrorNum>) -> ErrorNum {
+    /// What the caller acts on.
+    pub fn kind(&self) -> ErrorKind {
         match self {
-            Error::BadConfig(_) => ErrorNum::RemoteRepositoryConfigBad,
-            Error::BadParameter(_) => ErrorNum::BadParameter,
-            Error::NotFound(_) => transfer.unwrap_or(ErrorNum::FileNotFound),
-            _ if self.is_no_space() => ErrorNum::NoSpaceLeft,
-            _ => transfer.unwrap_or(ErrorNum::Failed),
+            Error::BadConfig(_) => ErrorKind::BadConfig,
+            Error::BadParameter(_) => ErrorKind::BadParameter,
+            Error::NotFound(_) => ErrorKind::NotFound,
+            Error::Integrity { .. } => ErrorKind::Integrity,
+            Error::Cancelled => ErrorKind::Cancelled,
+            Error::Storage { .. } => ErrorKind::Storage,
+            Error::Io { .. } if self.is_no_space() => ErrorKind::NoSpace,
+            Error::Io { .. } | Error::Other(_) => ErrorKind::Internal,
         }
     }
+}
+
+/// Whether an I/O failure says the disk or a quota is full (`ENOSPC`, `EDQUOT`).
+pub fn is_no_space(e: &std::io::Error) -> bool {
+    matches!(
+        e.kind(),
+        std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded
+    )
 }
 
 #[cfg(test)]
@@ -181,19 +169,21 @@ mod tests {
     use super::*;
 
     #[test]
-    fn http_status_follows_arangodb() {
-        assert_eq!(ErrorNum::LockTimeout.http_status(), 408);
-        assert_eq!(ErrorNum::FileNotFound.http_status(), 404);
-        assert_eq!(ErrorNum::HttpNotFound.http_status(), 404);
-        assert_eq!(ErrorNum::HotBackupInternal.http_status(), 500);
-        assert_eq!(ErrorNum::NotImplemented.http_status(), 501);
-        assert_eq!(ErrorNum::RemoteRepositoryConfigBad.http_status(), 400);
-        assert_eq!(ErrorNum::NoSuchHotBackup.http_status(), 404);
-    }
-
-    #[test]
-    fn bad_config_is_7008() {
-        let e = Error::BadConfig("x".into());
-        assert_eq!(e.error_num(None).code(), 7008);
+    fn kinds() {
+        assert_eq!(Error::BadConfig("x".into()).kind(), ErrorKind::BadConfig);
+        let full = |k| Error::io("/x", std::io::Error::from(k));
+        assert_eq!(
+            full(std::io::ErrorKind::StorageFull).kind(),
+            ErrorKind::NoSpace
+        );
+        assert_eq!(
+            full(std::io::ErrorKind::QuotaExceeded).kind(),
+            ErrorKind::NoSpace
+        );
+        assert_eq!(
+            full(std::io::ErrorKind::PermissionDenied).kind(),
+            ErrorKind::Internal
+        );
+        assert_eq!(Error::Cancelled.kind(), ErrorKind::Cancelled);
     }
 }

@@ -11,6 +11,7 @@ pub mod catalog;
 pub mod config;
 pub mod engine;
 pub mod error;
+pub mod error_table;
 pub mod jobs;
 pub mod metrics;
 pub mod repository;
@@ -19,4 +20,5 @@ pub mod secret;
 pub mod server;
 pub mod store;
 
-pub use error::{Error, ErrorNum, Result};
+pub use error::{Error, ErrorKind, Result};
+pub use error_table::ErrorNum;

@@ -12,6 +12,12 @@ use ferry::backup::{
     BackupDir, BackupError, BackupId, CreateOptions, LOCK_FILE, MANIFEST_FILE, META_FILE, Meta,
     WriteLock,
 };
+use ferry::error_table::{Operation, error_num};
+
+/// The errorNum `err` is answered with in `operation`.
+fn num(err: &BackupError, operation: Operation) -> i64 {
+    error_num(err.kind(), operation).code()
+}
 
 struct Setup {
     _tmp: tempfile::TempDir,
@@ -248,7 +254,7 @@ fn corrupt_backup_is_not_restored() {
 
     let check = |what: &str| {
         let err = s.backups.restore(&meta.id, &s.data).expect_err(what);
-        assert_eq!(err.error_num().code(), 7002, "{what}: {err}");
+        assert_eq!(num(&err, Operation::Restore), 7002, "{what}: {err}");
         assert!(
             matches!(&err, BackupError::Restore(inner) if matches!(**inner, BackupError::Corrupt { .. })),
             "{what}: {err}"
@@ -296,7 +302,7 @@ fn restore_of_unknown_backup_is_7007() {
     let id = BackupId::parse("2026-08-04T15.27.49Z_nope").expect("id");
     let err = s.backups.restore(&id, &s.data).expect_err("unknown");
     assert!(matches!(err, BackupError::NotFound(_)));
-    assert_eq!(err.error_num().code(), 7007);
+    assert_eq!(num(&err, Operation::Restore), 7007);
 }
 
 #[test]
@@ -309,7 +315,7 @@ fn restore_waits_for_writers_and_times_out() {
         .backups
         .restore_with_timeout(&meta.id, &s.data, Duration::from_millis(200))
         .expect_err("locked");
-    assert_eq!(err.error_num().code(), 18);
+    assert_eq!(num(&err, Operation::Restore), 18);
     assert_eq!(read_tree(&s.data), before);
     assert_eq!(
         names(s.data.parent().expect("parent")),
@@ -337,8 +343,8 @@ fn lock_timeout_is_18_unless_inconsistency_is_allowed() {
         .create(&s.data, Some("t"), &quick(1000, false))
         .expect_err("timeout");
     assert!(matches!(err, BackupError::LockTimeout { .. }));
-    assert_eq!(err.error_num().code(), 18);
-    assert_eq!(err.error_num().http_status(), 408);
+    assert_eq!(num(&err, Operation::Create), 18);
+    assert_eq!(error_num(err.kind(), Operation::Create).http_status(), 408);
     assert!(names(&s.backups.root).is_empty(), "nothing created");
 
     let meta = s
@@ -511,7 +517,7 @@ fn ids_with_path_tricks_are_rejected() {
         "",
     ] {
         let err = BackupId::parse(id).expect_err(id);
-        assert_eq!(err.error_num().code(), 10, "{id:?}");
+        assert_eq!(num(&err, Operation::StartTransfer), 10, "{id:?}");
     }
     assert!(BackupId::parse(&"a".repeat(255)).is_err());
 }
@@ -551,7 +557,7 @@ fn publish_download() {
         .backups
         .publish_download(&scratch, &meta.id)
         .expect_err("exists");
-    assert_eq!(err.error_num().code(), 7011);
+    assert_eq!(num(&err, Operation::Download), 7011);
     s.backups.verify(&meta.id).expect("existing backup intact");
 
     // Deleted locally: the download is published and listed.
@@ -602,6 +608,6 @@ fn backup_dir_inside_the_data_dir_is_refused() {
     let err = inside
         .create(&s.data, Some("x"), &quick(100, false))
         .expect_err("inside");
-    assert_eq!(err.error_num().code(), 10, "{err}");
+    assert_eq!(num(&err, Operation::Create), 10, "{err}");
     assert!(names(&inside.root).is_empty());
 }

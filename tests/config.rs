@@ -111,7 +111,7 @@ fn bad_option_values_name_the_option() {
         let config = Config::from_json(&json!({"r": section})).expect("sections parse");
         let repo = normalise("r:bucket", &config, "/").expect("valid");
         let err = resolve_location(&repo, &config, &RetryPolicy::quick()).expect_err("bad value");
-        assert_eq!(err.error_num(None).code(), 7008);
+        assert_eq!(err.kind(), ferry::ErrorKind::BadConfig);
         assert!(err.to_string().contains(option), "{option}: {err}");
     }
 }

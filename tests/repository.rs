@@ -68,7 +68,7 @@ fn spec_vectors() {
             (Some(want), Ok(repo)) => assert_eq!(&repo.to_string(), want, "input {input:?}"),
             (None, Err(e)) => {
                 let err: ferry::Error = e.clone().into();
-                assert_eq!(err.error_num(None).code(), 7008, "input {input:?}");
+                assert_eq!(err.kind(), ferry::ErrorKind::BadConfig, "input {input:?}");
             }
             _ => panic!("input {input:?} prefix {prefix:?}: expected {expected:?}, got {got:?}"),
         }

@@ -24,5 +24,5 @@ pub fn check_sections(config: &Config) {
 
 /// A config that could not be read is a 7008 (bad repository configuration) and nothing else.
 pub fn check_refusal(e: &ferry::Error) {
-    assert_eq!(e.error_num(None).code(), 7008, "{e}");
+    assert_eq!(e.kind(), ferry::ErrorKind::BadConfig, "{e}");
 }

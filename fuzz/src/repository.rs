@@ -38,8 +38,8 @@ pub fn check_normalise(input: &str, config: &Config, prefix: &str) -> Option<Rep
     let repo = match normalise(input, config, prefix) {
         Ok(repo) => repo,
         Err(e) => {
-            let num = ferry::Error::from(e).error_num(None).code();
-            assert_eq!(num, 7008, "{input:?}");
+            let kind = ferry::Error::from(e).kind();
+            assert_eq!(kind, ferry::ErrorKind::BadConfig, "{input:?}");
             return None;
         }
     };

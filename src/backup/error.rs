@@ -1,14 +1,14 @@
-//! What can go wrong with a local hot backup, and the ArangoDB error number of each kind.
+//! What can go wrong with a local hot backup, and the [`ErrorKind`] of each failure.
 //!
-//! The numbers are the defaults for the endpoint where the kind usually arises; an endpoint
-//! that answers differently for the same kind (a missing backup is 404 in `list`, 14 in
-//! `delete`, 7007 in `restore`) matches on the variant itself.
+//! The error numbers are not decided here: a missing backup is 404 in `list`, 14 in
+//! `delete` and 7007 in `restore`, which the server's table
+//! ([`crate::error_table`]) says from the kind and the operation.
 
 use std::io;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use crate::ErrorNum;
+use crate::ErrorKind;
 
 /// A failure of the local hot-backup layer.
 #[derive(Debug, thiserror::Error)]
@@ -59,7 +59,7 @@ pub enum BackupError {
 
     /// A restore that failed: the data directory is as it was (errorNum 7002).
     #[error("restore failed: {0}")]
-    Restore(Box<BackupError>),
+    Restore(#[source] Box<BackupError>),
 
     /// A failure from the rest of Ferry.
     #[error(transparent)]
@@ -72,11 +72,10 @@ impl BackupError {
     /// Wraps an I/O failure on `path`; a full disk or quota becomes [`BackupError::NoSpace`].
     pub fn io(path: impl AsRef<Path>, source: io::Error) -> Self {
         let path = path.as_ref().to_path_buf();
-        match source.kind() {
-            io::ErrorKind::StorageFull | io::ErrorKind::QuotaExceeded => {
-                BackupError::NoSpace { path, source }
-            }
-            _ => BackupError::Io { path, source },
+        if crate::error::is_no_space(&source) {
+            BackupError::NoSpace { path, source }
+        } else {
+            BackupError::Io { path, source }
         }
     }
 
@@ -100,20 +99,19 @@ impl BackupError {
         }
     }
 
-    /// The ArangoDB error number for this failure.
-    pub fn error_num(&self) -> ErrorNum {
+    /// What the caller acts on.
+    pub fn kind(&self) -> ErrorKind {
         match self {
-            BackupError::InvalidId { .. } => ErrorNum::BadParameter,
-            BackupError::NotFound(_) => ErrorNum::NoSuchHotBackup,
-            BackupError::LockTimeout { .. } => ErrorNum::LockTimeout,
-            BackupError::Conflict(_) => ErrorNum::HotBackupConflict,
-            BackupError::NoSpace { .. } => ErrorNum::NoSpaceLeft,
-            BackupError::Restore(_) => ErrorNum::HotRestoreInternal,
+            BackupError::InvalidId { .. } => ErrorKind::InvalidId,
+            BackupError::NotFound(_) => ErrorKind::NoSuchBackup,
+            BackupError::LockTimeout { .. } => ErrorKind::LockTimeout,
+            BackupError::Conflict(_) => ErrorKind::Conflict,
+            BackupError::NoSpace { .. } => ErrorKind::NoSpace,
             BackupError::Corrupt { .. }
             | BackupError::Meta { .. }
-            | BackupError::Manifest { .. }
-            | BackupError::Io { .. } => ErrorNum::HotBackupInternal,
-            BackupError::Ferry(e) => e.error_num(Some(ErrorNum::HotBackupInternal)),
+            | BackupError::Manifest { .. } => ErrorKind::Integrity,
+            BackupError::Io { .. } | BackupError::Restore(_) => ErrorKind::Internal,
+            BackupError::Ferry(e) => e.kind(),
         }
     }
 }
@@ -132,30 +130,36 @@ mod tests {
     use super::*;
 
     #[test]
-    fn numbers() {
+    fn kinds() {
         let full = BackupError::io("/x", io::Error::from(io::ErrorKind::StorageFull));
-        assert_eq!(full.error_num(), ErrorNum::NoSpaceLeft);
+        assert_eq!(full.kind(), ErrorKind::NoSpace);
+        let quota = BackupError::io("/x", io::Error::from(io::ErrorKind::QuotaExceeded));
+        assert_eq!(quota.kind(), ErrorKind::NoSpace);
         let timeout = BackupError::LockTimeout {
             timeout: Duration::from_secs(1),
         };
-        assert_eq!(timeout.error_num().code(), 18);
-        assert_eq!(timeout.error_num().http_status(), 408);
-        assert_eq!(BackupError::NotFound("x".into()).error_num().code(), 7007);
+        assert_eq!(timeout.kind(), ErrorKind::LockTimeout);
+        assert_eq!(
+            BackupError::NotFound("x".into()).kind(),
+            ErrorKind::NoSuchBackup
+        );
         let bad = BackupError::InvalidId {
             id: "..".into(),
             reason: "r",
         };
-        assert_eq!(bad.error_num().code(), 10);
+        assert_eq!(bad.kind(), ErrorKind::InvalidId);
         let io = BackupError::io("/x", io::Error::from(io::ErrorKind::PermissionDenied));
-        assert_eq!(io.error_num().code(), 7001);
-        assert_eq!(io.in_restore().error_num().code(), 7002);
-        assert_eq!(
-            BackupError::NotFound("x".into())
-                .in_restore()
-                .error_num()
-                .code(),
-            7007
-        );
+        assert_eq!(io.kind(), ErrorKind::Internal);
+        let restore = io.in_restore();
+        assert!(matches!(restore, BackupError::Restore(_)));
+        assert_eq!(restore.kind(), ErrorKind::Internal);
+        // The chain is kept for the log: the restore's cause, then the file system's.
+        let cause = std::error::Error::source(&restore).expect("cause");
+        assert!(std::error::Error::source(cause).is_some());
+        assert!(matches!(
+            BackupError::NotFound("x".into()).in_restore(),
+            BackupError::NotFound(_)
+        ));
     }
 
     #[test]
@@ -164,6 +168,6 @@ mod tests {
             crate::Error::io("/x", io::Error::from(io::ErrorKind::StorageFull)).into();
         assert!(matches!(e, BackupError::NoSpace { .. }));
         let e: BackupError = crate::Error::BadParameter("p".into()).into();
-        assert_eq!(e.error_num().code(), 10);
+        assert_eq!(e.kind(), ErrorKind::BadParameter);
     }
 }

@@ -234,7 +234,7 @@ mod tests {
         ];
         for id in bad {
             let err = BackupId::parse(id).expect_err(id);
-            assert_eq!(err.error_num().code(), 10, "{id:?}");
+            assert_eq!(err.kind(), crate::ErrorKind::InvalidId, "{id:?}");
         }
         assert!(BackupId::parse(&"a".repeat(255)).is_err());
         assert!(BackupId::parse(&"a".repeat(254)).is_ok());

@@ -188,7 +188,7 @@ mod tests {
             json!({"s": {"type": "s3", "region": {"nested": 1}}}),
         ] {
             let e = Config::from_json(&bad).expect_err("must fail");
-            assert_eq!(e.error_num(None).code(), 7008, "{bad}");
+            assert_eq!(e.kind(), crate::ErrorKind::BadConfig, "{bad}");
         }
     }
 

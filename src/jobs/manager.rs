@@ -21,7 +21,7 @@ use crate::config::Config;
 use crate::engine::{Budget, Context, Options, Stats};
 use crate::repository::normalise;
 use crate::store::resolve_location;
-use crate::{Error, ErrorNum, Result};
+use crate::{Error, ErrorKind, Result};
 
 /// How long a finished job stays queryable.
 pub const RETENTION: Duration = Duration::from_secs(7 * 24 * 3600);
@@ -147,17 +147,16 @@ impl JobManager {
         self.inner.jobs.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Builds what a job runs from its record; every failure is the client's (7008, 7007, 10).
+    /// Builds what a job runs from its record; every failure is the client's: an id that
+    /// cannot be one, or a repository or config that cannot be used (whatever the reason).
     fn prepare(
         &self,
         record: &JobRecord,
         stats: Arc<Stats>,
         cancel: CancellationToken,
     ) -> Result<BackupTransfer, StartError> {
-        let bad_config =
-            |e: Error| JobError::new(ErrorNum::RemoteRepositoryConfigBad, e.to_string());
-        let id = BackupId::parse(&record.backup_id)
-            .map_err(|e| JobError::new(ErrorNum::BadParameter, e.to_string()))?;
+        let bad_config = |e: Error| JobError::new(ErrorKind::BadConfig, e.to_string());
+        let id = BackupId::parse(&record.backup_id).map_err(JobError::from)?;
         let config = Config::from_json(&record.config).map_err(bad_config)?;
         let repo = normalise(&record.repository, &config, &self.inner.local_prefix)
             .map_err(|e| bad_config(e.into()))?;
@@ -203,13 +202,13 @@ impl JobManager {
         match direction {
             Direction::Upload if !exists => {
                 return Err(JobError::new(
-                    ErrorNum::NoSuchHotBackup,
+                    ErrorKind::NoSuchBackup,
                     format!("no such hot backup: {backup_id}"),
                 ));
             }
             Direction::Download if exists => {
                 return Err(JobError::new(
-                    ErrorNum::HotBackupConflict,
+                    ErrorKind::Conflict,
                     format!(
                         "backup {backup_id} exists locally already: delete it first to download it again"
                     ),
@@ -227,7 +226,7 @@ impl JobManager {
             });
             if direction == Direction::Download && downloading {
                 return Err(JobError::new(
-                    ErrorNum::HotBackupConflict,
+                    ErrorKind::Conflict,
                     format!("backup {backup_id} is being downloaded already"),
                 ));
             }
@@ -237,9 +236,7 @@ impl JobManager {
                 *next += 1;
                 id.to_string()
             };
-            if let Err(e) = record.save(&self.inner.dir) {
-                return Err(JobError::new(ErrorNum::Failed, e.to_string()));
-            }
+            record.save(&self.inner.dir)?;
             let id = record.id.clone();
             jobs.insert(id.clone(), Job::new(record));
             id
@@ -286,24 +283,24 @@ impl JobManager {
             r.progress = snapshot.into();
             match &outcome {
                 Ok(_) => r.state = JobState::Completed,
-                Err(e) if e.cancelled => {
+                Err(e) if e.is_cancelled() => {
                     r.state = JobState::Cancelled;
                     r.cancelled = true;
                 }
                 Err(e) => {
                     r.state = JobState::Failed;
-                    let num = match e.num {
-                        ErrorNum::Failed => record.direction.failure_num(),
-                        n => n,
-                    };
-                    r.error_num = Some(num.code());
+                    r.error_num = Some(e.num(record.direction).code());
                     r.error_message = Some(e.message.clone());
                 }
             }
         });
         match &outcome {
             Ok(summary) => tracing::info!(job = %id, files = summary.files, "job completed"),
-            Err(e) => tracing::warn!(job = %id, error = %e, "job ended without completing"),
+            Err(e) => {
+                // The log has the chain of causes; the status, the message.
+                let e: &(dyn std::error::Error + 'static) = e;
+                tracing::warn!(job = %id, error = e, "job ended without completing");
+            }
         }
     }
 
@@ -372,7 +369,7 @@ async fn contain_panic<T>(
         .await
         .unwrap_or_else(|_| {
             Err(JobError::new(
-                ErrorNum::Failed,
+                ErrorKind::Internal,
                 "internal error: the job stopped on a bug in Ferry (the server log has the details)",
             ))
         })
@@ -387,8 +384,9 @@ mod tests {
         let outcome: std::result::Result<(), JobError> =
             contain_panic(async { panic!("key=AKIA-SECRET") }).await;
         let e = outcome.expect_err("a panic is a failure");
-        assert_eq!(e.num, ErrorNum::Failed);
-        assert!(!e.cancelled);
+        assert_eq!(e.kind, ErrorKind::Internal);
+        assert_eq!(e.num(Direction::Upload), crate::ErrorNum::FailedToUpload);
+        assert!(!e.is_cancelled());
         assert!(!e.message.contains("AKIA-SECRET"));
         let fine: std::result::Result<u8, JobError> = contain_panic(async { Ok(7) }).await;
         assert_eq!(fine.ok(), Some(7));

@@ -1,11 +1,13 @@
 //! Upload and download jobs: backup transfers that run in the background, report progress,
 //! can be aborted, and survive a restart of the server.
 
+mod error;
 mod manager;
 mod present;
 mod record;
 pub mod transfer;
 
+pub use error::JobError;
 pub use manager::{JobManager, RETENTION};
 pub use record::{JobRecord, JobState};
-pub use transfer::{BackupTransfer, Direction, JobError};
+pub use transfer::{BackupTransfer, Direction};

@@ -19,49 +19,9 @@ use crate::backup::{BackupDir, BackupError, BackupId, MANIFEST_FILE, META_FILE, 
 use crate::engine::digest::sha256_hex;
 use crate::engine::{Context, FileSpec, Options, Summary, Transfer};
 use crate::store::Location;
-use crate::{Error, ErrorNum};
+use crate::{Error, ErrorKind};
 
-/// A failed backup transfer: the ArangoDB error number and a message fit for the user.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{message}")]
-pub struct JobError {
-    pub num: ErrorNum,
-    pub message: String,
-    /// Stopped on request rather than failed.
-    pub cancelled: bool,
-}
-
-impl JobError {
-    pub fn new(num: ErrorNum, message: impl Into<String>) -> Self {
-        JobError {
-            num,
-            message: message.into(),
-            cancelled: false,
-        }
-    }
-
-    fn from_engine(e: Error, default: ErrorNum) -> Self {
-        let num = match &e {
-            Error::BadConfig(_) => ErrorNum::RemoteRepositoryConfigBad,
-            _ if e.is_no_space() => ErrorNum::NoSpaceLeft,
-            _ => default,
-        };
-        JobError {
-            cancelled: matches!(e, Error::Cancelled),
-            ..JobError::new(num, e.to_string())
-        }
-    }
-
-    fn from_backup(e: BackupError, default: ErrorNum) -> Self {
-        let num = match &e {
-            BackupError::NotFound(_) => ErrorNum::NoSuchHotBackup,
-            BackupError::NoSpace { .. } => ErrorNum::NoSpaceLeft,
-            BackupError::Conflict(_) => ErrorNum::HotBackupConflict,
-            _ => default,
-        };
-        JobError::new(num, e.to_string())
-    }
-}
+use super::JobError;
 
 /// Which way a backup moves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -69,16 +29,6 @@ impl JobError {
 pub enum Direction {
     Upload,
     Download,
-}
-
-impl Direction {
-    /// errorNum of a failure that has no more specific number.
-    pub fn failure_num(self) -> ErrorNum {
-        match self {
-            Direction::Upload => ErrorNum::FailedToUpload,
-            Direction::Download => ErrorNum::FailedToDownload,
-        }
-    }
 }
 
 /// Everything one backup transfer needs.
@@ -93,17 +43,16 @@ pub struct BackupTransfer {
     pub context: Context,
 }
 
-/// Backup-directory work on the blocking pool; its failure fails the job with `num`.
+/// Backup-directory work on the blocking pool; its failure fails the job.
 async fn blocking<T: Send + 'static>(
-    num: ErrorNum,
     f: impl FnOnce() -> Result<T, BackupError> + Send + 'static,
 ) -> Result<T, JobError> {
-    crate::blocking::blocking(move || f().map_err(|e| JobError::from_backup(e, num))).await
+    crate::blocking::blocking(move || f().map_err(JobError::from)).await
 }
 
 impl From<crate::blocking::TaskFailed> for JobError {
     fn from(e: crate::blocking::TaskFailed) -> Self {
-        JobError::new(ErrorNum::Failed, e.to_string())
+        JobError::new(ErrorKind::Internal, e.to_string())
     }
 }
 
@@ -127,7 +76,6 @@ impl BackupTransfer {
         dst: &Location,
         (known, extra): (HashMap<String, String>, Extra),
         files: Vec<FileSpec>,
-        num: ErrorNum,
     ) -> Result<Summary, JobError> {
         let progress = WithExtra {
             inner: self.context.shared_progress(),
@@ -142,39 +90,31 @@ impl BackupTransfer {
         .with_known(known)
         .copy_files(files)
         .await
-        .map_err(|e| JobError::from_engine(e, num))
+        .map_err(JobError::from)
     }
 
-    async fn put_small(&self, key: &str, data: Vec<u8>, num: ErrorNum) -> Result<(), JobError> {
+    async fn put_small(&self, key: &str, data: Vec<u8>) -> Result<(), JobError> {
         let data = Bytes::from(data);
-        let sha = sha256_hex(data.clone())
-            .await
-            .map_err(|e| JobError::from_engine(e, num))?;
+        let sha = sha256_hex(data.clone()).await.map_err(JobError::from)?;
         let remote = self.remote();
         let (abs, size) = (remote.key(key), data.len() as u64);
         remote
             .backend
             .put(&abs, data, &sha)
             .await
-            .map_err(|e| JobError::from_engine(e, num))?;
+            .map_err(JobError::from)?;
         present::done(self.context.progress(), key, size);
         Ok(())
     }
 
-    async fn get_small(
-        &self,
-        location: &Location,
-        key: &str,
-        num: ErrorNum,
-    ) -> Result<Option<Bytes>, JobError> {
+    async fn get_small(&self, location: &Location, key: &str) -> Result<Option<Bytes>, JobError> {
         let abs = location.key(key);
-        let fail = |e| JobError::from_engine(e, num);
-        let Some(stat) = location.backend.stat(&abs).await.map_err(fail)? else {
+        let Some(stat) = location.backend.stat(&abs).await.map_err(JobError::from)? else {
             return Ok(None);
         };
         if stat.size > 64 << 20 {
             return Err(JobError::new(
-                num,
+                ErrorKind::Integrity,
                 format!("{abs}: {} bytes is too large for a {key}", stat.size),
             ));
         }
@@ -185,20 +125,19 @@ impl BackupTransfer {
             .backend
             .get_range(&abs, 0..stat.size, stat.etag.as_deref())
             .await
-            .map_err(|e| JobError::from_engine(e, num))?;
+            .map_err(JobError::from)?;
         Ok(Some(data))
     }
 
     /// SHA-256 → full key of every file of the *complete* backups (with `META`) already in
     /// the repository, from their `SHA256SUMS`.
     async fn repository_content(&self) -> Result<HashMap<String, String>, JobError> {
-        let num = ErrorNum::FailedToUpload;
         let repo = &self.repository;
         let listing = repo
             .backend
             .list(&repo.root)
             .await
-            .map_err(|e| JobError::from_engine(e, num))?;
+            .map_err(JobError::from)?;
         let complete: std::collections::HashSet<&str> = listing
             .iter()
             .filter_map(|o| o.key.strip_suffix(&format!("/{META_FILE}")))
@@ -207,7 +146,7 @@ impl BackupTransfer {
         let mut known = HashMap::new();
         for backup in complete {
             let sums = repo.child(backup);
-            let Some(text) = self.get_small(&sums, MANIFEST_FILE, num).await? else {
+            let Some(text) = self.get_small(&sums, MANIFEST_FILE).await? else {
                 continue;
             };
             let Ok(manifest) = std::str::from_utf8(&text)
@@ -230,9 +169,8 @@ impl BackupTransfer {
     }
 
     async fn upload(&self) -> Result<Summary, JobError> {
-        let num = ErrorNum::FailedToUpload;
         let (backups, id) = (self.backups.clone(), self.id.clone());
-        let (meta, manifest, sizes) = blocking(num, move || {
+        let (meta, manifest, sizes) = blocking(move || {
             let meta = backups.get(&id)?;
             let manifest = backups.manifest(&id)?;
             let dir = backups.path(&id);
@@ -256,21 +194,21 @@ impl BackupTransfer {
         let known = self.repository_content().await?;
         let local = Location::local(self.backups.path(&self.id));
         let sums = manifest.to_text().into_bytes();
-        let meta_bytes = meta.to_bytes().map_err(|e| JobError::from_backup(e, num))?;
+        let meta_bytes = meta.to_bytes().map_err(JobError::from)?;
         let extra = Extra {
             files: 2,
             bytes: (sums.len() + meta_bytes.len()) as u64,
         };
         extra.plan(self.context.progress());
         let summary = self
-            .copy(&local, &self.remote(), (known, extra), files, num)
+            .copy(&local, &self.remote(), (known, extra), files)
             .await?;
         if self.context.cancel().is_cancelled() {
             // Aborted after the data went: without META the remote backup stays incomplete.
-            return Err(JobError::from_engine(Error::Cancelled, num));
+            return Err(Error::Cancelled.into());
         }
-        self.put_small(MANIFEST_FILE, sums, num).await?;
-        self.put_small(META_FILE, meta_bytes, num).await?;
+        self.put_small(MANIFEST_FILE, sums).await?;
+        self.put_small(META_FILE, meta_bytes).await?;
         Ok(summary)
     }
 
@@ -294,34 +232,30 @@ impl BackupTransfer {
     }
 
     async fn download_staged(&self) -> Result<Summary, JobError> {
-        let num = ErrorNum::FailedToDownload;
         let remote = self.remote();
-        let meta_bytes = self
-            .get_small(&remote, META_FILE, num)
-            .await?
-            .ok_or_else(|| {
-                JobError::new(
-                    ErrorNum::NoSuchHotBackup,
-                    format!(
-                        "no complete backup {} in {} (no META)",
-                        self.id, self.repository.display
-                    ),
-                )
-            })?;
+        let meta_bytes = self.get_small(&remote, META_FILE).await?.ok_or_else(|| {
+            JobError::new(
+                ErrorKind::NoSuchBackup,
+                format!(
+                    "no complete backup {} in {} (no META)",
+                    self.id, self.repository.display
+                ),
+            )
+        })?;
         let meta = Meta::from_slice(&meta_bytes, std::path::Path::new(META_FILE))
-            .map_err(|e| JobError::from_backup(e, num))?;
+            .map_err(JobError::from)?;
         if meta.id != self.id {
             return Err(JobError::new(
-                num,
+                ErrorKind::Integrity,
                 format!("remote META names backup {}, not {}", meta.id, self.id),
             ));
         }
         let sums = self
-            .get_small(&remote, MANIFEST_FILE, num)
+            .get_small(&remote, MANIFEST_FILE)
             .await?
             .ok_or_else(|| {
                 JobError::new(
-                    num,
+                    ErrorKind::Integrity,
                     format!(
                         "backup {} in the repository has no {MANIFEST_FILE}",
                         self.id
@@ -329,13 +263,18 @@ impl BackupTransfer {
                 )
             })?;
         let manifest = std::str::from_utf8(&sums)
-            .map_err(|_| JobError::new(num, format!("{MANIFEST_FILE} is not UTF-8")))
-            .and_then(|t| Manifest::parse(t).map_err(|e| JobError::from_backup(e, num)))?;
+            .map_err(|_| {
+                JobError::new(
+                    ErrorKind::Integrity,
+                    format!("{MANIFEST_FILE} is not UTF-8"),
+                )
+            })
+            .and_then(|t| Manifest::parse(t).map_err(JobError::from))?;
         let listing = remote
             .backend
             .list(&remote.root)
             .await
-            .map_err(|e| JobError::from_engine(e, num))?;
+            .map_err(JobError::from)?;
         let sizes: HashMap<String, u64> = listing.into_iter().map(|o| (o.key, o.size)).collect();
 
         // Stage: hard links for content local backups already have, the engine for the rest.
@@ -344,7 +283,7 @@ impl BackupTransfer {
             .iter()
             .map(|(p, s)| (p.to_owned(), s.to_owned()))
             .collect();
-        let (scratch, linked) = blocking(num, move || {
+        let (scratch, linked) = blocking(move || {
             if backups.get(&id).is_ok() {
                 return Err(BackupError::Conflict(format!("backup {id} exists already")));
             }
@@ -396,7 +335,7 @@ impl BackupTransfer {
             }
             let size = *sizes.get(path).ok_or_else(|| {
                 JobError::new(
-                    num,
+                    ErrorKind::Integrity,
                     format!("{path} is listed in {MANIFEST_FILE} but missing in the repository"),
                 )
             })?;
@@ -408,7 +347,7 @@ impl BackupTransfer {
         }
         let local = Location::local(&scratch);
         let summary = self
-            .copy(&remote, &local, (HashMap::new(), extra), files, num)
+            .copy(&remote, &local, (HashMap::new(), extra), files)
             .await?;
 
         // Verify everything and publish by one rename.
@@ -416,7 +355,7 @@ impl BackupTransfer {
         let sums = sums.to_vec();
         let meta_bytes = meta_bytes.to_vec();
         let (sums_len, meta_len) = (sums.len() as u64, meta_bytes.len() as u64);
-        blocking(num, move || {
+        blocking(move || {
             for (name, data) in [(MANIFEST_FILE, &sums), (META_FILE, &meta_bytes)] {
                 let p = scratch.join(name);
                 std::fs::write(&p, data).map_err(BackupError::at(&p))?;

@@ -11,13 +11,15 @@ use super::AppState;
 use super::envelope::{ApiError, Body, success};
 use crate::ErrorNum;
 use crate::backup::{BackupError, BackupId};
+use crate::error_table::{Operation, error_num};
 use crate::jobs::Direction;
 
-/// Runs blocking backup-directory work off the async threads.
+/// Runs blocking backup-directory work of `operation` off the async threads.
 async fn blocking<T: Send + 'static>(
+    operation: Operation,
     f: impl FnOnce() -> Result<T, BackupError> + Send + 'static,
 ) -> Result<T, ApiError> {
-    crate::blocking::blocking(move || f().map_err(ApiError::from)).await
+    crate::blocking::blocking(move || f().map_err(|e| ApiError::from_backup(e, operation))).await
 }
 
 impl From<crate::blocking::TaskFailed> for ApiError {
@@ -26,10 +28,10 @@ impl From<crate::blocking::TaskFailed> for ApiError {
     }
 }
 
-/// An id from a request; one that cannot be a backup id names no backup (`missing`).
-fn backup_id(body: &Body, missing: ErrorNum) -> Result<BackupId, ApiError> {
+/// The id of a request to `operation`; one that cannot be a backup id names no backup.
+fn backup_id(body: &Body, operation: Operation) -> Result<BackupId, ApiError> {
     let raw = body.required_string("id")?;
-    BackupId::parse(raw).map_err(|e| ApiError::new(missing, e.to_string()))
+    BackupId::parse(raw).map_err(|e| ApiError::from_backup(e, operation))
 }
 
 pub async fn dispatch(
@@ -63,7 +65,10 @@ async fn create(state: Arc<AppState>, body: Body) -> Result<Response, ApiError> 
     // A single server has no transactions to abort: `force` is accepted and ignored.
     body.bool("force")?;
     let (backups, data_dir) = (state.backups.clone(), state.data_dir.clone());
-    let meta = blocking(move || backups.create(&data_dir, label.as_deref(), &options)).await?;
+    let meta = blocking(Operation::Create, move || {
+        backups.create(&data_dir, label.as_deref(), &options)
+    })
+    .await?;
     Ok(success(
         StatusCode::CREATED,
         json!({
@@ -76,13 +81,13 @@ async fn create(state: Arc<AppState>, body: Body) -> Result<Response, ApiError> 
 
 async fn list(state: Arc<AppState>, body: Body) -> Result<Response, ApiError> {
     let only = match body.string("id")? {
-        Some(raw) => Some(BackupId::parse(raw).map_err(|_| {
-            ApiError::new(ErrorNum::HttpNotFound, format!("no such hot backup: {raw}"))
-        })?),
+        Some(raw) => {
+            Some(BackupId::parse(raw).map_err(|e| ApiError::from_backup(e, Operation::List))?)
+        }
         None => None,
     };
     let backups = state.backups.clone();
-    let all = blocking(move || backups.list()).await?;
+    let all = blocking(Operation::List, move || backups.list()).await?;
     let mut list = Map::new();
     for (id, meta) in all {
         if only.as_ref().is_some_and(|o| *o != id) {
@@ -91,17 +96,18 @@ async fn list(state: Arc<AppState>, body: Body) -> Result<Response, ApiError> {
         let entry = match meta {
             Ok(meta) => serde_json::to_value(&meta).unwrap_or(Value::Null),
             Err(e) => {
-                json!({"id": id, "errorNum": e.error_num().code(), "errorMessage": e.to_string()})
+                let num = error_num(e.kind(), Operation::List);
+                json!({"id": id, "errorNum": num.code(), "errorMessage": e.to_string()})
             }
         };
         list.insert(id.to_string(), entry);
     }
-    if let Some(id) = &only
+    if let Some(id) = only
         && list.is_empty()
     {
-        return Err(ApiError::new(
-            ErrorNum::HttpNotFound,
-            format!("no such hot backup: {id}"),
+        return Err(ApiError::from_backup(
+            BackupError::NotFound(id.to_string()),
+            Operation::List,
         ));
     }
     Ok(success(
@@ -111,22 +117,17 @@ async fn list(state: Arc<AppState>, body: Body) -> Result<Response, ApiError> {
 }
 
 async fn delete(state: Arc<AppState>, body: Body) -> Result<Response, ApiError> {
-    let id = backup_id(&body, ErrorNum::FileNotFound)?;
+    let id = backup_id(&body, Operation::Delete)?;
     let backups = state.backups.clone();
-    blocking(move || backups.delete(&id))
-        .await
-        .map_err(|e| match e.num {
-            ErrorNum::NoSuchHotBackup => ApiError::new(ErrorNum::FileNotFound, e.message),
-            _ => e,
-        })?;
+    blocking(Operation::Delete, move || backups.delete(&id)).await?;
     Ok(success(StatusCode::OK, json!({})))
 }
 
 async fn restore(state: Arc<AppState>, body: Body) -> Result<Response, ApiError> {
-    let id = backup_id(&body, ErrorNum::NoSuchHotBackup)?;
+    let id = backup_id(&body, Operation::Restore)?;
     body.bool("ignoreVersion")?;
     let (backups, data_dir) = (state.backups.clone(), state.data_dir.clone());
-    let previous = blocking(move || backups.restore(&id, &data_dir)).await?;
+    let previous = blocking(Operation::Restore, move || backups.restore(&id, &data_dir)).await?;
     // What a single ArangoDB server's restart after a restore is to its clients.
     state.uptime.restarted();
     Ok(success(

@@ -1,23 +1,29 @@
 //! ArangoDB's response envelopes, and reading a request body the way ArangoDB does.
 
+use std::sync::Arc;
+
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
 use crate::ErrorNum;
 use crate::backup::BackupError;
+use crate::error_table::{Operation, error_num};
 use crate::jobs::JobError;
 
 /// Largest request body accepted; backup requests are small JSON objects.
 pub const MAX_BODY: usize = 1 << 20;
 
 /// A failed request: `{"error":true,"code":…,"errorNum":…,"errorMessage":…}`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct ApiError {
     pub num: ErrorNum,
+    /// What the client is told.
     pub message: String,
     /// The HTTP status, when it is not the one derived from `num`.
     pub status: Option<u16>,
+    /// The failure behind it, with its chain of causes, for the log only.
+    pub cause: Option<Arc<dyn std::error::Error + Send + Sync>>,
 }
 
 impl ApiError {
@@ -26,6 +32,16 @@ impl ApiError {
             num,
             message: message.into(),
             status: None,
+            cause: None,
+        }
+    }
+
+    /// A hot-backup failure in `operation`, numbered by the table.
+    pub fn from_backup(e: BackupError, operation: Operation) -> Self {
+        let (num, message) = (error_num(e.kind(), operation), e.to_string());
+        ApiError {
+            cause: Some(Arc::new(e)),
+            ..ApiError::new(num, message)
         }
     }
 
@@ -43,15 +59,15 @@ impl ApiError {
     }
 }
 
-impl From<BackupError> for ApiError {
-    fn from(e: BackupError) -> Self {
-        ApiError::new(e.error_num(), e.to_string())
-    }
-}
-
+/// A job that could not be started.
 impl From<JobError> for ApiError {
     fn from(e: JobError) -> Self {
-        ApiError::new(e.num, e.message)
+        ApiError {
+            num: error_num(e.kind, Operation::StartTransfer),
+            message: e.message.clone(),
+            status: None,
+            cause: Some(Arc::new(e)),
+        }
     }
 }
 

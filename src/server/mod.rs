@@ -186,7 +186,14 @@ async fn backup_endpoint(
         Ok(r) => r,
         Err(e) => {
             if e.num.http_status() >= 500 {
-                tracing::error!(operation, error = %e.message, "request failed");
+                // The log has the whole chain of causes; the client, the message.
+                match &e.cause {
+                    Some(cause) => {
+                        let cause: &(dyn std::error::Error + 'static) = &**cause;
+                        tracing::error!(operation, error = cause, "request failed");
+                    }
+                    None => tracing::error!(operation, error = %e.message, "request failed"),
+                }
             }
             e.into_response()
         }

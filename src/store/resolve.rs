@@ -81,7 +81,7 @@ mod tests {
         ] {
             let err = resolve(keys.clone(), &format!("s3:{bucket}/dir"))
                 .expect_err(&format!("bucket {bucket:?} accepted"));
-            assert_eq!(err.error_num(None).code(), 7008, "{err}");
+            assert_eq!(err.kind(), crate::ErrorKind::BadConfig, "{err}");
         }
         let mut region = keys.clone();
         region["region"] = "us east".into();

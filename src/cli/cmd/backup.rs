@@ -64,9 +64,14 @@ pub async fn run(plan: Plan) -> Result<Exit, Failure> {
     display.finish().await;
     let summary = match result {
         Ok(summary) => summary,
-        Err(e) if e.cancelled => return Err(Error::Cancelled.into()),
+        Err(e) if e.is_cancelled() => return Err(Error::Cancelled.into()),
         Err(e) => {
-            return Err(Error::Other(format!("{} (errorNum {})", e.message, e.num.code())).into());
+            return Err(Error::Other(format!(
+                "{} (errorNum {})",
+                e.message,
+                e.num(direction).code()
+            ))
+            .into());
         }
     };
     if output.json {

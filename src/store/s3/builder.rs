@@ -252,7 +252,7 @@ mod tests {
             "an endpoint that already names the bucket is kept"
         );
         let err = host("http://127.0.0.1:9000").expect_err("an IP address has no subdomains");
-        assert_eq!(err.error_num(None).code(), 7008, "{err}");
+        assert_eq!(err.kind(), crate::ErrorKind::BadConfig, "{err}");
         // Through the resolver: accepted with a DNS name, refused with an address.
         let keys = |endpoint: &str| {
             serde_json::json!({"type": "s3", "force_path_style": false, "endpoint": endpoint,
