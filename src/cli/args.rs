@@ -132,6 +132,19 @@ pub struct ServeArgs {
     /// Require basic auth as `root` with the password in this file.
     #[arg(long, value_name = "FILE")]
     pub password_file: Option<PathBuf>,
+    /// The server's own config sections (JSON or rclone's INI): requests name them
+    /// (`"config": "<section>"`) without seeing their secrets.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Let configs sent through the API use the host's credentials (environment, instance
+    /// role, managed identity, key files on the server).
+    #[arg(long)]
+    pub allow_ambient_credentials: bool,
+    /// Let configs sent through the API reach this address, network (`10.1.0.0/16`) or
+    /// host name, which the endpoint policy refuses otherwise (loopback, private and
+    /// link-local ranges, metadata names); repeatable.
+    #[arg(long = "allow-endpoint", value_name = "ADDRESS|NETWORK|HOST")]
+    pub allow_endpoints: Vec<ferry::store::endpoint_policy::Allowed>,
 }
 
 /// Flags every transfer command takes.

@@ -14,13 +14,11 @@ use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use super::Repositories;
 use super::record::{JobRecord, JobState, now_string};
 use super::{BackupTransfer, Direction, JobError};
 use crate::backup::{BackupDir, BackupId};
-use crate::config::Config;
 use crate::engine::{Budget, Context, Options, Stats};
-use crate::repository::normalise;
-use crate::store::resolve_location;
 use crate::{Error, ErrorKind, Result};
 
 /// How long a finished job stays queryable.
@@ -55,6 +53,7 @@ struct Inner {
     options: Options,
     /// Every job's wiring: the server's state directory and the budget all jobs share.
     context: Context,
+    repositories: Repositories,
     jobs: Mutex<HashMap<String, Job>>,
     next_id: Mutex<u64>,
     tracker: TaskTracker,
@@ -79,6 +78,7 @@ impl JobManager {
         backups: BackupDir,
         local_prefix: String,
         options: Options,
+        repositories: Repositories,
     ) -> Result<Self> {
         let dir = state_dir.join("jobs");
         std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
@@ -114,6 +114,7 @@ impl JobManager {
                 local_prefix,
                 options,
                 context,
+                repositories,
                 jobs: Mutex::new(HashMap::new()),
                 next_id: Mutex::new(max_id + 1),
                 tracker: TaskTracker::new(),
@@ -157,11 +158,14 @@ impl JobManager {
     ) -> Result<BackupTransfer, StartError> {
         let bad_config = |e: Error| JobError::new(ErrorKind::BadConfig, e.to_string());
         let id = BackupId::parse(&record.backup_id).map_err(JobError::from)?;
-        let config = Config::from_json(&record.config).map_err(bad_config)?;
-        let repo = normalise(&record.repository, &config, &self.inner.local_prefix)
-            .map_err(|e| bad_config(e.into()))?;
-        let repository =
-            resolve_location(&repo, &config, &self.inner.options.retry).map_err(bad_config)?;
+        let repository = (self.inner.repositories)
+            .resolve(
+                &record.config,
+                &record.repository,
+                &self.inner.local_prefix,
+                &self.inner.options.retry,
+            )
+            .map_err(bad_config)?;
         Ok(BackupTransfer {
             backups: self.inner.backups.clone(),
             repository,
@@ -172,6 +176,11 @@ impl JobManager {
                 .with_progress(stats)
                 .with_cancel(cancel),
         })
+    }
+
+    /// Whether the operator gave sections that requests may name (`ferry serve --config`).
+    pub fn has_named_sections(&self) -> bool {
+        self.inner.repositories.sections.sections().next().is_some()
     }
 
     /// Validates and starts a job; returns its id.

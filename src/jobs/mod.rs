@@ -5,9 +5,11 @@ mod error;
 mod manager;
 mod present;
 mod record;
+mod repositories;
 pub mod transfer;
 
 pub use error::JobError;
 pub use manager::{JobManager, RETENTION};
 pub use record::{JobRecord, JobState};
+pub use repositories::Repositories;
 pub use transfer::{BackupTransfer, Direction};

@@ -160,9 +160,17 @@ fn transfer(state: Arc<AppState>, body: Body, direction: Direction) -> Result<Re
     }
     let id = body.required_string("id")?;
     let repository = body.required_string("remoteRepository")?;
-    let config = body
-        .object("config")?
-        .ok_or_else(|| ApiError::bad_parameter("attribute \"config\" is required"))?;
+    // A string names one of the server's own sections (`ferry serve --config`); a server
+    // without any takes only an object, as before.
+    let named = (state.jobs.has_named_sections())
+        .then(|| body.string("config").ok().flatten().map(Value::from))
+        .flatten();
+    let config = match &named {
+        Some(name) => name,
+        None => body
+            .object("config")?
+            .ok_or_else(|| ApiError::bad_parameter("attribute \"config\" is required"))?,
+    };
     let job = state.jobs.start(direction, id, repository, config)?;
     Ok(success(StatusCode::ACCEPTED, json!({ id_name: job })))
 }

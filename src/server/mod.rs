@@ -27,7 +27,7 @@ use serde_json::json;
 
 use crate::backup::{BackupDir, CreateOptions};
 use crate::engine::Options;
-use crate::jobs::JobManager;
+use crate::jobs::{JobManager, Repositories};
 use crate::{Error, ErrorNum, Result};
 use envelope::{ApiError, Body, MAX_BODY};
 
@@ -45,6 +45,8 @@ pub struct ServerConfig {
     pub transfer: Options,
     /// Credentials every request must carry; none configured: open.
     pub auth: auth::Auth,
+    /// The operator's named sections, and what client sections may use.
+    pub repositories: Repositories,
 }
 
 /// What every request handler reads.
@@ -84,6 +86,7 @@ impl AppState {
             backups.clone(),
             config.local_path_prefix.clone(),
             config.transfer.clone(),
+            config.repositories.clone(),
         )?;
         Ok(Arc::new(AppState {
             backups,

@@ -14,8 +14,12 @@
 use std::fmt;
 use std::sync::Mutex;
 
-use object_store::ClientOptions;
+use std::sync::Arc;
+
 use object_store::client::{HttpClient, HttpConnector, ReqwestConnector};
+use object_store::{ClientConfigKey, ClientOptions};
+
+use super::endpoint_policy::{self, EndpointPolicy};
 
 use crate::{Error, Result};
 
@@ -83,6 +87,15 @@ fn options_key(options: &ClientOptions) -> Option<String> {
 
 impl HttpConnector for SharedConnector {
     fn connect(&self, options: &ClientOptions) -> object_store::Result<HttpClient> {
+        if let Some(policy) = endpoint_policy::current() {
+            let build = || guarded(&policy, options);
+            return match (runtime(), options_key(options)) {
+                (Some(runtime), Some(key)) => {
+                    CLIENTS.get_or_build((runtime, format!("{policy:?} {key}")), build)
+                }
+                _ => build(),
+            };
+        }
         let (Some(runtime), Some(key)) = (runtime(), options_key(options)) else {
             return ReqwestConnector::default().connect(options);
         };
@@ -92,12 +105,48 @@ impl HttpConnector for SharedConnector {
     }
 }
 
+/// The client `options` describe, keeping to `policy` (see [`endpoint_policy`]): the
+/// settings Ferry and object_store's credential providers use, on a builder of the policy's.
+fn guarded(
+    policy: &Arc<EndpointPolicy>,
+    options: &ClientOptions,
+) -> object_store::Result<HttpClient> {
+    let value = |key| options.get_config_value(&key);
+    let duration = |key| value(key).and_then(|v| humantime::parse_duration(&v).ok());
+    let mut builder = policy
+        .client_builder()
+        .https_only(value(ClientConfigKey::AllowHttp).as_deref() != Some("true"));
+    if let Some(timeout) = duration(ClientConfigKey::Timeout) {
+        builder = builder.timeout(timeout);
+    }
+    if let Some(timeout) = duration(ClientConfigKey::ConnectTimeout) {
+        builder = builder.connect_timeout(timeout);
+    }
+    if let Some(idle) = value(ClientConfigKey::PoolMaxIdlePerHost).and_then(|v| v.parse().ok()) {
+        builder = builder.pool_max_idle_per_host(idle);
+    }
+    if let Some(headers) = options.get_default_headers() {
+        builder = builder.default_headers(headers.clone());
+    }
+    let client = builder.build().map_err(|e| object_store::Error::Generic {
+        store: "HTTP client",
+        source: Box::new(e),
+    })?;
+    Ok(HttpClient::new(client))
+}
+
 /// Plain clients (reqwest's defaults, no request timeout: each request sets its own) for
 /// the requests Ferry sends itself (GCS sessions, Azure block list commits), by runtime.
 static PLAIN: Cache<tokio::runtime::Id, reqwest::Client> = Cache::new();
 
 /// The shared plain client; `what` names the caller in the error.
 pub fn plain_client(what: &str) -> Result<reqwest::Client> {
+    if let Some(policy) = endpoint_policy::current() {
+        return policy
+            .client_builder()
+            .build()
+            .map_err(|e| Error::Other(format!("{what} HTTP client: {e}")));
+    }
     let build = || {
         reqwest::Client::builder()
             // Each request once: the store's retry layer retries (see `crate::store::layer`).

@@ -12,6 +12,7 @@
 pub mod azure;
 mod buffer;
 mod builder;
+pub mod endpoint_policy;
 pub mod fault;
 pub mod gcs;
 mod http;
@@ -23,6 +24,7 @@ pub mod object;
 mod object_error;
 mod resolve;
 pub mod s3;
+mod trust;
 
 use std::fmt;
 use std::ops::Range;
@@ -32,7 +34,8 @@ use async_trait::async_trait;
 use bytes::Bytes;
 
 pub use location::{Location, SectionHints};
-pub use resolve::resolve_location;
+pub use resolve::{resolve_location, resolve_trusted};
+pub use trust::Trust;
 
 use crate::Result;
 

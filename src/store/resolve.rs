@@ -3,7 +3,9 @@
 
 use std::sync::Arc;
 
+use super::endpoint_policy;
 use super::location::Location;
+use super::trust::Trust;
 use super::{SharedBackend, azure, gcs, s3};
 use crate::config::{BackendKind, Config};
 use crate::repository::{Repository, clean_path};
@@ -14,11 +16,22 @@ use crate::{Error, Result};
 #[derive(serde::Deserialize)]
 struct NoOptions {}
 
-/// Builds the location a normalised repository names.
+/// Builds the location a normalised repository names, from a section the host's user or
+/// operator wrote ([`Trust::HOST`]).
 pub fn resolve_location(
     repo: &Repository,
     config: &Config,
     retry: &RetryPolicy,
+) -> Result<Location> {
+    resolve_trusted(repo, config, retry, Trust::HOST)
+}
+
+/// [`resolve_location`] for a section whose author is trusted only as far as `trust` says.
+pub fn resolve_trusted(
+    repo: &Repository,
+    config: &Config,
+    retry: &RetryPolicy,
+    trust: Trust,
 ) -> Result<Location> {
     let section = config
         .section(&repo.section)
@@ -40,12 +53,16 @@ pub fn resolve_location(
             "remote repository {repo} names no bucket: the first path segment is the bucket"
         )));
     }
-    let backend: SharedBackend = match section.kind {
-        BackendKind::S3 => Arc::new(s3::build(section, bucket, retry)?),
-        BackendKind::Gcs => Arc::new(gcs::build(section, bucket, retry)?),
-        BackendKind::AzureBlob => Arc::new(azure::build(section, bucket, retry)?),
-        BackendKind::Local => unreachable!("handled above"),
-    };
+    trust.check_endpoint(section)?;
+    // The HTTP clients built for the store keep to the section's endpoint policy.
+    let backend: SharedBackend = endpoint_policy::scope(trust.endpoints.clone(), || {
+        Ok::<SharedBackend, Error>(match section.kind {
+            BackendKind::S3 => Arc::new(s3::build(section, bucket, retry, trust)?),
+            BackendKind::Gcs => Arc::new(gcs::build(section, bucket, retry, trust)?),
+            BackendKind::AzureBlob => Arc::new(azure::build(section, bucket, retry, trust)?),
+            BackendKind::Local => unreachable!("handled above"),
+        })
+    })?;
     Ok(Location {
         backend: super::layer::resolved(backend, retry),
         root: clean_path(root),

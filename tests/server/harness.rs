@@ -60,6 +60,9 @@ pub struct Options {
     /// A command the server runs under (`unshare ...`), given the `ferry` binary and its
     /// arguments after its own; `{backups}` in it stands for the backup directory.
     pub wrap: Vec<String>,
+    /// Keep the endpoint policy's refusal of loopback: no `--allow-endpoint 127.0.0.1`,
+    /// which servers get otherwise (the storage servers of the tests listen there).
+    pub guard_loopback: bool,
 }
 
 /// A running (or stopped, between restarts) `ferry serve`.
@@ -160,6 +163,11 @@ impl Server {
             .arg(&self.backups)
             .arg("--state-dir")
             .arg(&self.state)
+            .args(if self.options.guard_loopback {
+                &[][..]
+            } else {
+                &["--allow-endpoint", "127.0.0.1"][..]
+            })
             .args(&self.options.args)
             .env_remove("FERRY_CONFIG")
             .env_remove("RCLONE_CONFIG")

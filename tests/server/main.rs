@@ -7,11 +7,13 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod ambient;
 mod auth;
 mod bad_input;
 mod check;
 mod create_list;
 mod disk_full;
+mod fake;
 mod harness;
 mod intrusion;
 mod jobs;
@@ -20,5 +22,6 @@ mod routing;
 mod s3;
 mod secrets;
 mod slow;
+mod ssrf;
 mod throttle;
 mod transfer;

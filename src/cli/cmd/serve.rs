@@ -2,8 +2,10 @@
 
 use ferry::backup::CreateOptions;
 use ferry::engine::Options;
+use ferry::jobs::Repositories;
 use ferry::server::auth::{Auth, read_secret_file};
 use ferry::server::{ServerConfig, serve};
+use ferry::store::endpoint_policy::EndpointPolicy;
 
 use crate::cli::args::ServeArgs;
 use crate::cli::exit::{Exit, Failure};
@@ -31,6 +33,14 @@ pub fn plan(args: ServeArgs) -> Result<ServerConfig, Failure> {
         auth: Auth {
             jwt_secret: read(args.jwt_secret_file.as_deref())?,
             root_password: read(args.password_file.as_deref())?,
+        },
+        repositories: Repositories {
+            sections: match &args.config {
+                Some(path) => ferry::config::load_file(path)?,
+                None => Default::default(),
+            },
+            allow_ambient_credentials: args.allow_ambient_credentials,
+            endpoints: std::sync::Arc::new(EndpointPolicy::new(args.allow_endpoints)),
         },
     })
 }

@@ -18,7 +18,7 @@ use options::AzureOptions;
 use super::builder::{bad, build_failed, client_options, storage_class};
 use super::http::SharedConnector;
 use super::object::Objects;
-use super::{Backend, Capabilities, ObjectInfo, Stat};
+use super::{Backend, Capabilities, ObjectInfo, Stat, Trust};
 use crate::Result;
 use crate::config::Section;
 use crate::retry::RetryPolicy;
@@ -108,9 +108,15 @@ pub(super) fn build(
     section: &Section,
     container: &str,
     retry: &RetryPolicy,
+    trust: Trust,
 ) -> Result<AzureBackend> {
     let options: AzureOptions = section.options()?;
     let env_auth = options.env_auth.0 || options.use_msi.0;
+    // Without a key or SAS, object_store falls back to the host's managed identity.
+    let keyless = !options.use_emulator.0 && options.key.is_none() && options.sas_url.is_none();
+    if env_auth || keyless {
+        trust.ambient(section, "env_auth, use_msi, or neither key nor sas_url")?;
+    }
     let mut builder = if env_auth {
         MicrosoftAzureBuilder::from_env()
     } else {

@@ -18,7 +18,7 @@ use options::GcsOptions;
 use super::builder::{bad, build_failed, client_options, storage_class};
 use super::http::SharedConnector;
 use super::object::Objects;
-use super::{Backend, Capabilities, ObjectInfo, Stat};
+use super::{Backend, Capabilities, ObjectInfo, Stat, Trust};
 use crate::Result;
 use crate::config::Section;
 use crate::retry::RetryPolicy;
@@ -108,7 +108,12 @@ impl Backend for GcsBackend {
 const GCS_DEFAULT_URL: &str = "https://storage.googleapis.com";
 
 /// The backend of `bucket` in the GCS store `section` describes.
-pub(super) fn build(section: &Section, bucket: &str, retry: &RetryPolicy) -> Result<GcsBackend> {
+pub(super) fn build(
+    section: &Section,
+    bucket: &str,
+    retry: &RetryPolicy,
+    trust: Trust,
+) -> Result<GcsBackend> {
     let options: GcsOptions = section.options()?;
     let mut builder = GoogleCloudStorageBuilder::new().with_bucket_name(bucket);
     let endpoint = options.endpoint.as_ref().map(|e| e.text.as_str());
@@ -132,8 +137,10 @@ pub(super) fn build(section: &Section, bucket: &str, retry: &RetryPolicy) -> Res
             .map_err(|_| bad(section, "service_account_credentials", "is not valid JSON"))?;
         builder = builder.with_service_account_key(json.expose());
     } else if let Some(file) = &options.service_account_file {
+        trust.ambient(section, "service_account_file (a file on the server)")?;
         builder = builder.with_service_account_path(file);
     } else {
+        trust.ambient(section, "neither anonymous nor service_account_credentials")?;
         builder = GoogleCloudStorageBuilder::from_env()
             .with_bucket_name(bucket)
             .with_base_url(base_url);
@@ -143,7 +150,16 @@ pub(super) fn build(section: &Section, bucket: &str, retry: &RetryPolicy) -> Res
         .with_http_connector(SharedConnector)
         .with_client_options(client_options(endpoint, retry))
         .build()
-        .map_err(build_failed(section))?;
+        .map_err(|e| match &options.service_account_file {
+            // One message whatever went wrong: the error must not tell whether a file
+            // exists on the server, or what it holds.
+            Some(_) => bad(
+                section,
+                "service_account_file",
+                "is not a readable key file",
+            ),
+            None => build_failed(section)(e),
+        })?;
     let credentials = (!anonymous).then(|| store.credentials().clone());
     let writer = GcsWriter::new(base_url, bucket, credentials, retry.request_timeout)?;
     Ok(GcsBackend {

@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use object_store::aws::{AmazonS3Builder, AmazonS3ConfigKey};
 
+use super::super::Trust;
 use super::super::builder::{bad, build_failed, client_options, storage_class};
 use super::super::http::SharedConnector;
 use super::super::object::Objects;
@@ -24,9 +25,13 @@ pub(in crate::store) fn build(
     section: &Section,
     bucket: &str,
     retry: &RetryPolicy,
+    trust: Trust,
 ) -> Result<S3Backend> {
     let options: S3Options = section.options()?;
     let env_auth = options.env_auth.0;
+    if env_auth {
+        trust.ambient(section, "env_auth")?;
+    }
     let mut builder = if env_auth {
         AmazonS3Builder::from_env()
     } else {
