@@ -44,6 +44,28 @@ pub enum Command {
     Purge(DeleteArgs),
     /// Make the directory REMOTE if it does not exist (`rclone mkdir`).
     Mkdir(DeleteArgs),
+    /// Write a completion script for SHELL, generated from these definitions (`rclone
+    /// completion`); to stdout unless OUTPUT_FILE is given.
+    Completion(CompletionArgs),
+    /// Write ferry's manual page (roff) to stdout, or one page per command into DIR.
+    Man(ManArgs),
+}
+
+/// `ferry completion` arguments.
+#[derive(Debug, Args)]
+pub struct CompletionArgs {
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+    /// Where to write the script; `-` or none is stdout (rclone writes to the shell's
+    /// system directory by default, which needs root: Ferry leaves that to the caller).
+    pub output_file: Option<PathBuf>,
+}
+
+/// `ferry man` arguments.
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// Write `ferry.1` and `ferry-<command>.1` here instead of `ferry.1` to stdout.
+    pub dir: Option<PathBuf>,
 }
 
 /// Two locations and the transfer flags (`copy`, `check`).

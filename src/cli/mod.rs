@@ -35,5 +35,7 @@ pub async fn run(cli: Cli) -> Result<Exit, Failure> {
         Command::Delete(args) => cmd::delete::run(&args).await,
         Command::Purge(args) => cmd::purge::run(&args).await,
         Command::Mkdir(args) => cmd::mkdir::run(&args).await,
+        Command::Completion(args) => cmd::completion::run(&args),
+        Command::Man(args) => cmd::man::run(&args),
     }
 }
