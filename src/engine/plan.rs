@@ -67,6 +67,33 @@ impl Run<'_> {
             })
     }
 
+    /// Server-side copies `from`, an object said to hold `sha256`, to `key`; false when it
+    /// turned out not to (gone, or of other content: someone changed the repository after its
+    /// `SHA256SUMS` was written), so the caller sends the file itself, overwriting what the
+    /// copy left. A known object is a shortcut, never a source of truth.
+    async fn copy_known(&self, from: &str, key: &str, size: u64, sha256: &str) -> Result<bool> {
+        let to = self.dst().key(key);
+        match self.dst().backend.copy(from, &to).await {
+            Err(e) if e.is_not_found() => {
+                tracing::warn!(from, to, "known object is gone: sending the file instead");
+                return Ok(false);
+            }
+            other => other?,
+        }
+        match self.verify_published(key, size, sha256).await {
+            Err(Error::Integrity { actual, .. }) => {
+                tracing::warn!(
+                    from,
+                    to,
+                    actual,
+                    "known object has other content: sending the file instead"
+                );
+                Ok(false)
+            }
+            other => other.map(|()| true),
+        }
+    }
+
     /// Transfers one file, or finds it needs no transfer.
     pub(super) async fn transfer(&self, f: &FileSpec) -> Result<()> {
         if self.stop.is_cancelled() {
@@ -112,17 +139,16 @@ impl Run<'_> {
             ),
         };
 
-        let action = if self.present(&f.key, size, &sha256).await? {
-            FileAction::Skipped
-        } else if let Some(from) = self
+        let known = self
             .t
             .known
             .get(&sha256)
-            .filter(|k| **k != self.dst().key(&f.key))
+            .filter(|k| **k != self.dst().key(&f.key));
+        let action = if self.present(&f.key, size, &sha256).await? {
+            FileAction::Skipped
+        } else if let Some(from) = known
+            && self.copy_known(from, &f.key, size, &sha256).await?
         {
-            let to = self.dst().key(&f.key);
-            self.dst().backend.copy(from, &to).await?;
-            self.verify_published(&f.key, size, &sha256).await?;
             FileAction::ServerSideCopied
         } else if small {
             self.put_small(f, size, &sha256, small_data, etag.as_deref())
