@@ -143,6 +143,8 @@ impl BackupTransfer {
             .filter_map(|o| o.key.strip_suffix(&format!("/{META_FILE}")))
             .filter(|b| !b.contains('/') && *b != self.id.as_str())
             .collect();
+        let present: std::collections::HashSet<&str> =
+            listing.iter().map(|o| o.key.as_str()).collect();
         let mut known = HashMap::new();
         for backup in complete {
             let sums = repo.child(backup);
@@ -159,10 +161,14 @@ impl BackupTransfer {
                 );
                 continue;
             };
+            // Only files the listing shows: a damaged backup's SHA256SUMS names files that are
+            // gone, and a copy from one of those would fail the whole upload.
             for (path, sha) in manifest.iter() {
-                known
-                    .entry(sha.to_owned())
-                    .or_insert_with(|| sums.key(path));
+                if present.contains(format!("{backup}/{path}").as_str()) {
+                    known
+                        .entry(sha.to_owned())
+                        .or_insert_with(|| sums.key(path));
+                }
             }
         }
         Ok(known)
