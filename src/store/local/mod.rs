@@ -10,8 +10,10 @@
 //! resumable chunked writes and percent-encodes some file names, so names would not survive a
 //! round trip byte for byte.
 
+mod group_sync;
 mod walk;
 
+use group_sync::GroupSync;
 pub(crate) use walk::{Entry, Kind, WalkError, walk};
 
 use std::fs::{self, File, OpenOptions};
@@ -19,6 +21,7 @@ use std::io::{Read, Seek, SeekFrom, Write};
 use std::ops::Range;
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use bytes::Bytes;
@@ -34,6 +37,8 @@ const STAGED_SUFFIX: &str = ".ferry-part";
 #[derive(Debug, Clone)]
 pub struct LocalBackend {
     root: PathBuf,
+    /// Small writes share their flushes (see [`group_sync`]).
+    group: Arc<GroupSync>,
 }
 
 /// Whether a file name is one of Ferry's staged files.
@@ -66,7 +71,10 @@ pub fn sync_dir(dir: &Path) -> Result<()> {
 
 impl LocalBackend {
     pub fn new(root: impl Into<PathBuf>) -> Self {
-        LocalBackend { root: root.into() }
+        LocalBackend {
+            root: root.into(),
+            group: Arc::default(),
+        }
     }
 
     pub fn root(&self) -> &Path {
@@ -308,24 +316,37 @@ impl Backend for LocalBackend {
     async fn put(&self, key: &str, data: Bytes, sha256: &str) -> Result<()> {
         let target = self.file(key)?;
         let staged = self.staged(key, sha256)?;
-        blocking(move || {
+        let (root, group) = (self.root.clone(), self.group.clone());
+        let grouped = blocking(move || {
             ensure_parent(&target)?;
+            let dir = target.parent().unwrap_or(Path::new("/"));
+            let grouped = group.covers(&root, dir)?;
             let mut file = open_nofollow(
                 &staged,
                 OpenOptions::new().write(true).create(true).truncate(true),
             )
             .map_err(|e| Error::io(&staged, e))?;
-            // fsync through the handle that wrote: no second open.
+            // fsync (when not grouped) through the handle that wrote: no second open.
             file.write_all(&data)
-                .and_then(|()| file.sync_all())
+                .and_then(|()| if grouped { Ok(()) } else { file.sync_all() })
                 .map_err(|e| {
                     let _ = fs::remove_file(&staged);
                     Error::io(&staged, e)
                 })?;
             drop(file);
-            rename_synced(&staged, &target)
+            if grouped {
+                fs::rename(&staged, &target).map_err(|e| Error::io(&target, e))?;
+            } else {
+                rename_synced(&staged, &target)?;
+            }
+            Ok::<_, Error>(grouped)
         })
-        .await
+        .await?;
+        // Not yet on disk: return only once a flush that began after the rename is done.
+        if grouped {
+            self.group.durable().await?;
+        }
+        Ok(())
     }
 
     async fn create_upload(&self, key: &str, size: u64, sha256: &str) -> Result<String> {
