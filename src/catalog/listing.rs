@@ -158,6 +158,9 @@ impl Catalog {
             id,
         };
         let mut manifest = None;
+        // A disagreement of counts and sizes with META, told only when no missing or
+        // unlisted file already explains it.
+        let mut totals = None;
         if objects.iter().any(|o| o.key == META_FILE) {
             let dir = self.repository.child(&entry.id);
             let (meta, sums) =
@@ -167,7 +170,7 @@ impl Catalog {
                 None => entry.problems.push(Problem::Backup(format!(
                     "{META_FILE} vanished while listing"
                 ))),
-                Some(bytes) => self.check_meta(&mut entry, &bytes, sums_size),
+                Some(bytes) => totals = self.check_meta(&mut entry, &bytes, sums_size),
             }
             match sums.map(|s| parse_manifest(&s)) {
                 None => entry
@@ -192,6 +195,13 @@ impl Catalog {
                     manifest = Some(sums);
                 }
             }
+            let files_explain = entry
+                .problems
+                .iter()
+                .any(|p| matches!(p, Problem::Missing(_) | Problem::NotListed(_)));
+            if !files_explain {
+                entry.problems.extend(totals);
+            }
             entry.state = if entry.problems.is_empty() {
                 BackupState::Complete
             } else {
@@ -203,11 +213,15 @@ impl Catalog {
     }
 
     /// Checks `META` against the entry it describes; `sums_size` is `SHA256SUMS`'s size.
-    fn check_meta(&self, entry: &mut BackupEntry, bytes: &[u8], sums_size: u64) {
+    /// Returns the disagreement of counts and sizes, if any.
+    fn check_meta(&self, entry: &mut BackupEntry, bytes: &[u8], sums_size: u64) -> Option<Problem> {
         let path = format!("{}/{META_FILE}", entry.id);
         let meta = match Meta::from_slice(bytes, std::path::Path::new(&path)) {
             Ok(meta) => meta,
-            Err(e) => return entry.problems.push(Problem::Backup(e.to_string())),
+            Err(e) => {
+                entry.problems.push(Problem::Backup(e.to_string()));
+                return None;
+            }
         };
         if meta.id.as_str() != entry.id {
             entry.problems.push(Problem::Backup(format!(
@@ -228,12 +242,12 @@ impl Catalog {
         // accepted. META written by ArangoDB itself counts otherwise and is not checked.
         let files_agree = [entry.files, entry.files + 1].contains(&meta.nr_files);
         let bytes_agree = [entry.bytes, entry.bytes + sums_size].contains(&meta.size_in_bytes);
-        if meta.count_includes_files_only && !(files_agree && bytes_agree) {
-            entry.problems.push(Problem::Backup(format!(
+        (meta.count_includes_files_only && !(files_agree && bytes_agree)).then(|| {
+            Problem::Backup(format!(
                 "{META_FILE} says {} files of {} bytes; the repository holds {} of {}",
                 meta.nr_files, meta.size_in_bytes, entry.files, entry.bytes
-            )));
-        }
+            ))
+        })
     }
 }
 

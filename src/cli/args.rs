@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
+use ferry::catalog::{Count, Span};
 
 /// Resumable, checksummed, parallel copies between local disk and object stores.
 #[derive(Debug, Parser)]
@@ -49,6 +50,14 @@ pub enum Command {
     Completion(CompletionArgs),
     /// Write ferry's manual page (roff) to stdout, or one page per command into DIR.
     Man(ManArgs),
+    /// List the backups in repository REPO: id, datetime, files, size, state (complete,
+    /// incomplete, damaged).
+    Backups(RepoArgs),
+    /// Verify backup ID in repository REPO against its SHA256SUMS; exit 0 only when whole.
+    Verify(VerifyArgs),
+    /// Delete the backups of REPO that a retention policy does not keep (restic's `forget`
+    /// rules); --dry-run shows what would go.
+    Prune(PruneArgs),
 }
 
 /// `ferry completion` arguments.
@@ -115,6 +124,83 @@ pub struct BackupTransferArgs {
     pub backups: BackupArgs,
     #[command(flatten)]
     pub common: Common,
+}
+
+/// A repository and how to reach it (`backups`, `verify`, `prune`).
+#[derive(Debug, Args)]
+pub struct RepoArgs {
+    /// The repository: a local path, or `remote:path` as for `copy`.
+    pub repo: String,
+    #[command(flatten)]
+    pub access: Access,
+    /// Print the result as one JSON document on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `ferry verify` flags.
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// The backup's id.
+    pub id: String,
+    #[command(flatten)]
+    pub repo: RepoArgs,
+    /// Read and hash every byte instead of trusting the hashes the store keeps.
+    #[arg(long)]
+    pub read_data: bool,
+    /// Files read in parallel with --read-data.
+    #[arg(long, value_name = "N")]
+    pub transfers: Option<usize>,
+}
+
+/// `ferry prune` flags: restic's `forget` rules (see `ferry::catalog::policy`).
+#[derive(Debug, Args)]
+pub struct PruneArgs {
+    #[command(flatten)]
+    pub repo: RepoArgs,
+    /// Keep the N newest backups ("unlimited": all).
+    #[arg(long, value_name = "N", default_value = "0", value_parser = Count::parse)]
+    pub keep_last: Count,
+    /// Keep the newest backup of each of the N newest hours that have one.
+    #[arg(long, value_name = "N", default_value = "0", value_parser = Count::parse)]
+    pub keep_hourly: Count,
+    /// Keep the newest backup of each of the N newest days that have one.
+    #[arg(long, value_name = "N", default_value = "0", value_parser = Count::parse)]
+    pub keep_daily: Count,
+    /// Keep the newest backup of each of the N newest ISO weeks that have one.
+    #[arg(long, value_name = "N", default_value = "0", value_parser = Count::parse)]
+    pub keep_weekly: Count,
+    /// Keep the newest backup of each of the N newest months that have one.
+    #[arg(long, value_name = "N", default_value = "0", value_parser = Count::parse)]
+    pub keep_monthly: Count,
+    /// Keep the newest backup of each of the N newest years that have one.
+    #[arg(long, value_name = "N", default_value = "0", value_parser = Count::parse)]
+    pub keep_yearly: Count,
+    /// Keep every backup within this span of the newest one: 30d, 6m (months), 1y2m3d4h.
+    #[arg(long, value_name = "SPAN", value_parser = Span::parse)]
+    pub keep_within: Option<Span>,
+    /// Keep the newest backup of each hour within this span of the newest backup.
+    #[arg(long, value_name = "SPAN", value_parser = Span::parse)]
+    pub keep_within_hourly: Option<Span>,
+    /// Keep the newest backup of each day within this span of the newest backup.
+    #[arg(long, value_name = "SPAN", value_parser = Span::parse)]
+    pub keep_within_daily: Option<Span>,
+    /// Keep the newest backup of each week within this span of the newest backup.
+    #[arg(long, value_name = "SPAN", value_parser = Span::parse)]
+    pub keep_within_weekly: Option<Span>,
+    /// Keep the newest backup of each month within this span of the newest backup.
+    #[arg(long, value_name = "SPAN", value_parser = Span::parse)]
+    pub keep_within_monthly: Option<Span>,
+    /// Keep the newest backup of each year within this span of the newest backup.
+    #[arg(long, value_name = "SPAN", value_parser = Span::parse)]
+    pub keep_within_yearly: Option<Span>,
+    /// Also delete incomplete backups (no META) taken longer ago than this: 90s, 30m, 24h,
+    /// 7d (m is minutes here). Without it incomplete backups stay.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub max_age: Option<std::time::Duration>,
+    /// Say what would be kept and deleted; delete nothing.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 /// Where the local backups are.

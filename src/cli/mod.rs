@@ -37,5 +37,8 @@ pub async fn run(cli: Cli) -> Result<Exit, Failure> {
         Command::Mkdir(args) => cmd::mkdir::run(&args).await,
         Command::Completion(args) => cmd::completion::run(&args),
         Command::Man(args) => cmd::man::run(&args),
+        Command::Backups(args) => cmd::backups::run(cmd::backups::Plan::new(&args)?).await,
+        Command::Verify(args) => cmd::verify::run(cmd::verify::Plan::new(&args)?).await,
+        Command::Prune(args) => cmd::prune::run(cmd::prune::Plan::new(&args)?).await,
     }
 }

@@ -19,6 +19,7 @@ use super::record::{JobRecord, JobState, now_string};
 use super::{BackupTransfer, Direction, JobError};
 use crate::backup::{BackupDir, BackupId};
 use crate::engine::{Budget, Context, Options, Stats};
+use crate::store::Location;
 use crate::{Error, ErrorKind, Result};
 
 /// How long a finished job stays queryable.
@@ -148,6 +149,20 @@ impl JobManager {
         self.inner.jobs.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// The repository a request names (`remoteRepository`, `config`), resolved as for a job:
+    /// the operator's sections and the hardening policy (`Repositories`), under the server's
+    /// local path prefix; every failure is a bad config.
+    pub fn repository(&self, repository: &str, config: &Value) -> Result<Location, JobError> {
+        (self.inner.repositories)
+            .resolve(
+                config,
+                repository,
+                &self.inner.local_prefix,
+                &self.inner.options.retry,
+            )
+            .map_err(|e: Error| JobError::new(ErrorKind::BadConfig, e.to_string()))
+    }
+
     /// Builds what a job runs from its record; every failure is the client's: an id that
     /// cannot be one, or a repository or config that cannot be used (whatever the reason).
     fn prepare(
@@ -156,16 +171,8 @@ impl JobManager {
         stats: Arc<Stats>,
         cancel: CancellationToken,
     ) -> Result<BackupTransfer, StartError> {
-        let bad_config = |e: Error| JobError::new(ErrorKind::BadConfig, e.to_string());
         let id = BackupId::parse(&record.backup_id).map_err(JobError::from)?;
-        let repository = (self.inner.repositories)
-            .resolve(
-                &record.config,
-                &record.repository,
-                &self.inner.local_prefix,
-                &self.inner.options.retry,
-            )
-            .map_err(bad_config)?;
+        let repository = self.repository(&record.repository, &record.config)?;
         Ok(BackupTransfer {
             backups: self.inner.backups.clone(),
             repository,

@@ -46,6 +46,8 @@ pub async fn dispatch(
         "restore" => restore(state, body).await,
         "upload" => transfer(state, body, Direction::Upload),
         "download" => transfer(state, body, Direction::Download),
+        // Ferry's: what a remote repository holds (docs/hot-backup-api.md §8).
+        "repository" => super::repository::list(state, body).await,
         other => Err(ApiError::new(
             ErrorNum::HttpBadParameter,
             format!(
@@ -160,17 +162,23 @@ fn transfer(state: Arc<AppState>, body: Body, direction: Direction) -> Result<Re
     }
     let id = body.required_string("id")?;
     let repository = body.required_string("remoteRepository")?;
-    // A string names one of the server's own sections (`ferry serve --config`); a server
-    // without any takes only an object, as before.
+    let config = request_config(&state, &body)?;
+    let job = state.jobs.start(direction, id, repository, &config)?;
+    Ok(success(StatusCode::ACCEPTED, json!({ id_name: job })))
+}
+
+/// A request's `config` (`upload`, `download`, `repository`): a string names one of the
+/// server's own sections (`ferry serve --config`); a server without any takes only an
+/// object, as before.
+pub(super) fn request_config(state: &AppState, body: &Body) -> Result<Value, ApiError> {
     let named = (state.jobs.has_named_sections())
         .then(|| body.string("config").ok().flatten().map(Value::from))
         .flatten();
-    let config = match &named {
-        Some(name) => name,
+    match named {
+        Some(name) => Ok(name),
         None => body
             .object("config")?
-            .ok_or_else(|| ApiError::bad_parameter("attribute \"config\" is required"))?,
-    };
-    let job = state.jobs.start(direction, id, repository, config)?;
-    Ok(success(StatusCode::ACCEPTED, json!({ id_name: job })))
+            .cloned()
+            .ok_or_else(|| ApiError::bad_parameter("attribute \"config\" is required")),
+    }
 }

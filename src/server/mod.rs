@@ -12,6 +12,7 @@ mod backup;
 mod database;
 pub mod envelope;
 mod metrics;
+mod repository;
 mod statistics;
 
 use std::net::SocketAddr;

@@ -43,6 +43,9 @@ pub async fn listing_states(repo: Location) {
         .await;
     let no_sums = f.backup(&id(t, "nosums"), t, &[("a.sst", &a)]).await;
     f.delete(&format!("{no_sums}/{MANIFEST_FILE}")).await;
+    let resized = f.backup(&id(t, "resized"), t, &[("a.sst", &a)]).await;
+    f.replace(&format!("{resized}/a.sst"), &a[..10], &sha(&a[..10]))
+        .await;
     f.replace("notes.txt", b"not a backup", &sha(b"not a backup"))
         .await;
     f.replace(".scratch/x", b"in flight", &sha(b"in flight"))
@@ -50,7 +53,7 @@ pub async fn listing_states(repo: Location) {
 
     let listing = f.catalog.list().await.expect("list");
     let ids: Vec<&str> = listing.backups.iter().map(|b| b.id.as_str()).collect();
-    let mut want = vec![&complete, &incomplete, &missing, &extra, &no_sums];
+    let mut want = vec![&complete, &incomplete, &missing, &extra, &no_sums, &resized];
     want.sort();
     assert_eq!(ids, want);
     assert_eq!(listing.other, vec!["notes.txt".to_owned()]);
@@ -85,6 +88,21 @@ pub async fn listing_states(repo: Location) {
         n.problems
             .iter()
             .any(|p| p.to_string().contains("no SHA256SUMS"))
+    );
+
+    let r = entry(&resized);
+    assert_eq!(r.state, BackupState::Damaged);
+    assert_eq!(
+        r.problems
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>(),
+        vec!["META says 1 files of 1000 bytes; the repository holds 1 of 10"]
+    );
+    assert_eq!(
+        m.problems,
+        vec![Problem::Missing("c".into())],
+        "only the missing file"
     );
 
     let json = serde_json::to_value(&listing.backups).expect("json");

@@ -3,6 +3,7 @@
 //! policy against restic's own results.
 
 mod cases;
+mod cli;
 #[path = "../common/mod.rs"]
 mod common;
 mod fixture;

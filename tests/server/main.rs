@@ -17,6 +17,7 @@ mod fake;
 mod harness;
 mod intrusion;
 mod jobs;
+mod repository;
 mod restore_delete;
 mod routing;
 mod s3;

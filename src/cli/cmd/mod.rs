@@ -16,3 +16,7 @@ pub mod mkdir;
 pub mod purge;
 pub mod serve;
 pub mod size;
+// Repository management (issue 15).
+pub mod backups;
+pub mod prune;
+pub mod verify;
