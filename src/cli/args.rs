@@ -18,6 +18,16 @@ pub struct Cli {
 pub enum Command {
     /// Copy a directory tree from SRC to DST; a rerun resumes and skips what is already there.
     Copy(CopyArgs),
+    /// Copy the file SRC to the file name DST; a directory SRC as `copy` (`rclone copyto`).
+    Copyto(CopyArgs),
+    /// Move SRC's files into DST: each source file is deleted once its copy is verified
+    /// (`rclone move`).
+    Move(MoveArgs),
+    /// Move the file SRC to the file name DST; a directory SRC as `move` (`rclone moveto`).
+    Moveto(MoveArgs),
+    /// Make DST identical to SRC: copy, then delete at DST what SRC lacks, only once every
+    /// copy is verified (`rclone sync`).
+    Sync(SyncArgs),
     /// Compare SRC and DST by reading and hashing both; exit 0 only when every file matches.
     Check(CheckArgs),
     /// Abort pending multipart uploads under REMOTE begun more than --max-age ago (what a
@@ -87,8 +97,33 @@ pub struct CopyArgs {
     /// Exit 9 when nothing was transferred (everything was there already), as rclone.
     #[arg(long)]
     pub error_on_no_transfer: bool,
+    /// Say what would be copied (and deleted), change nothing.
+    #[arg(short = 'n', long)]
+    pub dry_run: bool,
     #[command(flatten)]
     pub common: Common,
+}
+
+/// `ferry move` / `ferry moveto` flags.
+#[derive(Debug, Args)]
+pub struct MoveArgs {
+    #[command(flatten)]
+    pub copy: CopyArgs,
+    /// Also remove the directories below SRC that the move left empty (local sources;
+    /// object stores have no directories).
+    #[arg(long)]
+    pub delete_empty_src_dirs: bool,
+}
+
+/// `ferry sync` flags.
+#[derive(Debug, Args)]
+pub struct SyncArgs {
+    #[command(flatten)]
+    pub copy: CopyArgs,
+    /// Delete at most N files at DST; when more would go, delete none and exit 7 (rclone
+    /// deletes N, then stops with the same error).
+    #[arg(long, value_name = "N")]
+    pub max_delete: Option<u64>,
 }
 
 /// `ferry check` flags.

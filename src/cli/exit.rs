@@ -8,7 +8,8 @@
 //! | 3 | a source or destination directory not found |
 //! | 4 | a file not found |
 //! | 5 | a temporary error that more retries might fix (the retry budget ran out) |
-//! | 6, 7, 8 | less serious, fatal, transfer limit: rclone's, not produced by Ferry |
+//! | 6, 8 | less serious, transfer limit: rclone's, not produced by Ferry |
+//! | 7 | fatal: overlapping SRC and DST of `sync`/`move`, `--max-delete` exceeded |
 //! | 9 | `--error-on-no-transfer` and nothing was transferred |
 //! | 130 | cancelled by Ctrl-C |
 
@@ -39,6 +40,10 @@ pub enum Failure {
     /// The file a command was pointed at does not exist (exit 4).
     #[error("file not found: {0}")]
     FileNotFound(String),
+    /// What rclone calls a fatal error: a run refused as a whole, with nothing changed
+    /// (exit 7), e.g. `sync` onto its own source, or more deletions than `--max-delete`.
+    #[error("{0}")]
+    Fatal(String),
     #[error(transparent)]
     Ferry(#[from] Error),
 }
@@ -50,6 +55,7 @@ impl Failure {
             Failure::Usage(_) => 2,
             Failure::DirNotFound(_) => 3,
             Failure::FileNotFound(_) => 4,
+            Failure::Fatal(_) => 7,
             Failure::Ferry(Error::Cancelled) => 130,
             Failure::Ferry(e) if e.is_not_found() => 4,
             Failure::Ferry(e) if e.is_retryable() => 5,
@@ -126,6 +132,7 @@ mod tests {
             (Failure::Usage("x".into()), 2),
             (Failure::DirNotFound("x".into()), 3),
             (Failure::FileNotFound("x".into()), 4),
+            (Failure::Fatal("x".into()), 7),
             (Failure::from(Error::NotFound("x".into())), 4),
             (Failure::from(storage(true)), 5),
             (Failure::from(storage(false)), 1),

@@ -7,17 +7,24 @@ pub mod args;
 mod cmd;
 pub mod exit;
 mod interrupt;
+mod overlap;
 mod plan;
 mod progress;
+mod renamed;
 
 pub use args::{Cli, Command};
+use cmd::copy::{Plan, Verb};
 use exit::{Exit, Failure};
 use ferry::jobs::Direction;
 
 /// Plans and runs a parsed command.
 pub async fn run(cli: Cli) -> Result<Exit, Failure> {
     match cli.command {
-        Command::Copy(args) => cmd::copy::run(cmd::copy::Plan::new(&args).await?).await,
+        Command::Copy(args) => cmd::copy::run(Plan::new(&args, Verb::Copy).await?).await,
+        Command::Copyto(args) => cmd::copy::run(Plan::new(&args, Verb::CopyTo).await?).await,
+        Command::Move(args) => cmd::moves::run(&args, Verb::Move).await,
+        Command::Moveto(args) => cmd::moves::run(&args, Verb::MoveTo).await,
+        Command::Sync(args) => cmd::sync::run(&args).await,
         Command::Check(args) => cmd::check::run(cmd::check::Plan::new(&args).await?).await,
         Command::Cleanup(args) => cmd::cleanup::run(cmd::cleanup::Plan::new(&args)?).await,
         Command::Serve(args) => cmd::serve::run(cmd::serve::plan(args)?).await,

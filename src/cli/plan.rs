@@ -71,6 +71,10 @@ pub struct Place {
     /// The directory or file, for local places: what a listing cannot tell (does it exist,
     /// is it a file) is asked of the file system.
     pub local: Option<PathBuf>,
+    /// For remote places, the remote's name (`remote` of `remote,opt=v:path`, options
+    /// aside) and the clean path (`bucket/dir`): what [`super::overlap`] compares, as
+    /// rclone's `SameConfig` and roots.
+    pub remote: Option<(String, String)>,
 }
 
 /// Turns command-line location arguments into [`Place`]s. The config file is read only when
@@ -125,6 +129,7 @@ impl Resolver {
                 return Ok(Place {
                     location: Location::local(arg),
                     local: Some(PathBuf::from(arg)),
+                    remote: None,
                 });
             }
         };
@@ -161,7 +166,14 @@ fn place_of(
     config.insert(section);
     let mut location = resolve_location(&repo, &config, retry)?;
     location.display = format!("{}:{}", remote::display_name(spec), repo.path);
-    Ok(Place { location, local })
+    let remote = local
+        .is_none()
+        .then(|| (spec.name.clone(), repo.path.trim_matches('/').to_owned()));
+    Ok(Place {
+        location,
+        local,
+        remote,
+    })
 }
 
 /// What a SRC argument names, found by looking (rclone's `NewFsFile`): a directory tree, or
@@ -197,17 +209,11 @@ pub async fn source(place: &Place) -> Result<Source> {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(missing()),
             Err(e) => return Err(ferry::Error::io(path, e).into()),
             Ok(m) if m.is_file() => {
-                let name = path.file_name().and_then(|n| n.to_str()).ok_or_else(|| {
-                    Failure::Usage(format!("{}: not a file name", path.display()))
-                })?;
-                let parent = match path.parent() {
-                    Some(p) if !p.as_os_str().is_empty() => p,
-                    _ => Path::new("."),
-                };
+                let (parent, name) = local_parent(path)?;
                 return Ok(Source::File {
-                    parent: Location::local(parent),
+                    parent,
                     file: ObjectInfo {
-                        key: name.to_owned(),
+                        key: name,
                         size: m.len(),
                     },
                 });
@@ -265,4 +271,40 @@ fn split_root(root: &str) -> Option<(&str, &str)> {
         return None;
     }
     Some(root.rsplit_once('/').unwrap_or(("", root)))
+}
+
+/// A DST that names a file (`copyto`, `moveto`): the directory it is in and its name, as
+/// rclone's `NewFsDstFile` splits it. A bucket alone names no file.
+pub fn file_target(place: &Place) -> Result<(Location, String)> {
+    if let Some(path) = &place.local {
+        return local_parent(path);
+    }
+    let location = &place.location;
+    let (parent, name) = split_root(&location.root)
+        .ok_or_else(|| Failure::Usage(format!("{}: not a file name", location.display)))?;
+    let display = location
+        .display
+        .trim_end_matches(name)
+        .trim_end_matches('/');
+    Ok((
+        Location {
+            root: parent.to_owned(),
+            display: display.to_owned(),
+            ..location.clone()
+        },
+        name.to_owned(),
+    ))
+}
+
+/// A local file's directory (`.` for a bare name) and its name.
+fn local_parent(path: &Path) -> Result<(Location, String)> {
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .ok_or_else(|| Failure::Usage(format!("{}: not a file name", path.display())))?;
+    let parent = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    Ok((Location::local(parent), name.to_owned()))
 }

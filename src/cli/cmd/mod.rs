@@ -13,9 +13,11 @@ pub mod lsd;
 pub mod lsjson;
 pub mod man;
 pub mod mkdir;
+pub mod moves;
 pub mod purge;
 pub mod serve;
 pub mod size;
+pub mod sync;
 // Repository management (issue 15).
 pub mod backups;
 pub mod prune;
