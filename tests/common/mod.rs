@@ -8,9 +8,12 @@ use std::process::{Command, Output};
 
 use sha2::{Digest, Sha256};
 
-/// A `ferry` command with its own state directory (resume journals).
+/// A `ferry` command with its own state directory (resume journals). `$FERRY_TEST_BIN`, when
+/// set, is run instead of cargo's `target/debug/ferry`: worktrees sharing one target
+/// directory each rewrite that path when they build, under each other's running tests.
 pub fn ferry(state: &Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ferry"));
+    let bin = std::env::var_os("FERRY_TEST_BIN").unwrap_or(env!("CARGO_BIN_EXE_ferry").into());
+    let mut cmd = Command::new(bin);
     cmd.env("FERRY_STATE_DIR", state)
         .env_remove("FERRY_CONFIG")
         .env_remove("RCLONE_CONFIG")
