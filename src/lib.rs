@@ -12,6 +12,7 @@ pub mod config;
 pub mod engine;
 pub mod error;
 pub mod error_table;
+pub mod filter;
 pub mod jobs;
 pub mod metrics;
 pub mod repository;

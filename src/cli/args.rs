@@ -6,6 +6,9 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 use ferry::catalog::{Count, Span};
 
+mod filter;
+pub use filter::FilterArgs;
+
 /// Resumable, checksummed, parallel copies between local disk and object stores.
 #[derive(Debug, Parser)]
 #[command(name = "ferry", version, about, long_about = None)]
@@ -102,6 +105,8 @@ pub struct CopyArgs {
     pub dry_run: bool,
     #[command(flatten)]
     pub common: Common,
+    #[command(flatten)]
+    pub filter: FilterArgs,
 }
 
 /// `ferry move` / `ferry moveto` flags.
@@ -124,6 +129,9 @@ pub struct SyncArgs {
     /// deletes N, then stops with the same error).
     #[arg(long, value_name = "N")]
     pub max_delete: Option<u64>,
+    /// Also delete at DST the files the filters exclude (rclone's `--delete-excluded`).
+    #[arg(long)]
+    pub delete_excluded: bool,
 }
 
 /// `ferry check` flags.
@@ -344,6 +352,8 @@ pub struct ListArgs {
     /// Local path, `remote:path`, or `:backend,option=value:path`.
     pub remote: String,
     #[command(flatten)]
+    pub filter: FilterArgs,
+    #[command(flatten)]
     pub access: Access,
 }
 
@@ -354,6 +364,8 @@ pub struct LsdArgs {
     /// All directories below, not only those directly below.
     #[arg(short = 'R', long)]
     pub recursive: bool,
+    #[command(flatten)]
+    pub filter: FilterArgs,
     #[command(flatten)]
     pub access: Access,
 }
@@ -372,6 +384,8 @@ pub struct LsjsonArgs {
     #[arg(long)]
     pub dirs_only: bool,
     #[command(flatten)]
+    pub filter: FilterArgs,
+    #[command(flatten)]
     pub access: Access,
 }
 
@@ -382,6 +396,8 @@ pub struct SizeArgs {
     /// Print `{"count":…,"bytes":…,"sizeless":0,"fs":…}`, as rclone.
     #[arg(long)]
     pub json: bool,
+    #[command(flatten)]
+    pub filter: FilterArgs,
     #[command(flatten)]
     pub access: Access,
 }

@@ -308,3 +308,11 @@ fn local_parent(path: &Path) -> Result<(Location, String)> {
     };
     Ok((Location::local(parent), name.to_owned()))
 }
+
+/// The files `filter` includes (rclone's filters apply to every listing a command uses).
+pub fn filtered(mut files: Vec<ObjectInfo>, filter: &ferry::filter::Filter) -> Vec<ObjectInfo> {
+    if !filter.is_empty() {
+        files.retain(|f| filter.include(&f.key, f.size));
+    }
+    files
+}

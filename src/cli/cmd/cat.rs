@@ -8,7 +8,7 @@ use std::io::Write;
 use crate::cli::args::ListArgs;
 use crate::cli::cmd::ls::stdout_failed;
 use crate::cli::exit::{Exit, Failure};
-use crate::cli::plan::{Resolver, source};
+use crate::cli::plan::{Resolver, filtered, source};
 
 /// Bytes asked for in one request.
 const CHUNK: u64 = 8 << 20;
@@ -17,6 +17,7 @@ pub async fn run(args: &ListArgs) -> Result<Exit, Failure> {
     let retry = args.access.retry();
     let place = Resolver::new(args.access.config.clone(), &retry).place(&args.remote)?;
     let (location, files) = source(&place).await?.into_parts();
+    let files = filtered(files, &args.filter.filter()?);
     let mut out = std::io::stdout().lock();
     for f in files {
         let key = location.key(&f.key);

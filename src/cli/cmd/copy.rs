@@ -13,7 +13,7 @@ use crate::cli::exit::{Exit, Failure};
 use crate::cli::interrupt::CancelOnCtrlC;
 use crate::cli::overlap::refuse_overlap;
 use crate::cli::plan::{
-    Output, Place, Resolver, Source, engine_context, engine_options, file_target, source,
+    Output, Place, Resolver, Source, engine_context, engine_options, file_target, filtered, source,
 };
 use crate::cli::progress;
 use crate::cli::renamed::renamed;
@@ -50,6 +50,8 @@ pub struct Plan {
     pub places: (Place, Place),
     /// SRC named one file, not a directory.
     pub single_file: bool,
+    /// The filters `files` passed: `sync` leaves what they exclude at DST alone.
+    pub filter: ferry::filter::Filter,
     pub options: Options,
     pub context: Context,
     /// What the context's progress reports to.
@@ -71,18 +73,20 @@ impl Plan {
         if verb.deletes() {
             refuse_overlap(&src_place, &dst_place)?;
         }
+        let filter = args.filter.filter()?;
         let found = source(&src_place).await?;
         let single_file = matches!(found, Source::File { .. });
         let (src, files, dst) = match found {
             Source::File { parent, mut file } if verb.to_file() => {
                 let (dst, name) = file_target(&dst_place)?;
                 let src = renamed(&parent, &file.key, &name);
+                let included = filter.include(&file.key, file.size);
                 file.key = name;
-                (src, vec![file], dst)
+                (src, if included { vec![file] } else { vec![] }, dst)
             }
             found => {
                 let (src, files) = found.into_parts();
-                (src, files, dst_place.location.clone())
+                (src, filtered(files, &filter), dst_place.location.clone())
             }
         };
         let files = files
@@ -100,6 +104,7 @@ impl Plan {
             dst,
             places: (src_place, dst_place),
             single_file,
+            filter,
             options,
             context: engine_context(&args.common, &stats),
             stats,

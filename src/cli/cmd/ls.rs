@@ -2,12 +2,13 @@
 
 use crate::cli::args::ListArgs;
 use crate::cli::exit::{Exit, Failure};
-use crate::cli::plan::{Resolver, source};
+use crate::cli::plan::{Resolver, filtered, source};
 
 pub async fn run(args: &ListArgs) -> Result<Exit, Failure> {
     let retry = args.access.retry();
     let place = Resolver::new(args.access.config.clone(), &retry).place(&args.remote)?;
     let (_, files) = source(&place).await?.into_parts();
+    let files = filtered(files, &args.filter.filter()?);
     let mut out = std::io::stdout().lock();
     for f in files {
         use std::io::Write;

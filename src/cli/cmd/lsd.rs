@@ -8,12 +8,13 @@ use crate::cli::args::LsdArgs;
 use crate::cli::cmd::dirs::{depth, directories};
 use crate::cli::cmd::ls::stdout_failed;
 use crate::cli::exit::{Exit, Failure};
-use crate::cli::plan::{Resolver, source};
+use crate::cli::plan::{Resolver, filtered, source};
 
 pub async fn run(args: &LsdArgs) -> Result<Exit, Failure> {
     let retry = args.access.retry();
     let place = Resolver::new(args.access.config.clone(), &retry).place(&args.remote)?;
     let (_, files) = source(&place).await?.into_parts();
+    let files = filtered(files, &args.filter.filter()?);
     let now = chrono::Local::now();
     let mut out = std::io::stdout().lock();
     for dir in directories(&files).keys() {

@@ -9,12 +9,13 @@ use crate::cli::args::LsjsonArgs;
 use crate::cli::cmd::dirs::{depth, directories};
 use crate::cli::cmd::ls::stdout_failed;
 use crate::cli::exit::{Exit, Failure};
-use crate::cli::plan::{Resolver, source};
+use crate::cli::plan::{Resolver, filtered, source};
 
 pub async fn run(args: &LsjsonArgs) -> Result<Exit, Failure> {
     let retry = args.access.retry();
     let place = Resolver::new(args.access.config.clone(), &retry).place(&args.remote)?;
     let (_, files) = source(&place).await?.into_parts();
+    let files = filtered(files, &args.filter.filter()?);
     let shown = |path: &str| args.recursive || depth(path) == 1;
     let mut items: Vec<(String, serde_json::Value)> = Vec::new();
     if !args.files_only {

@@ -2,12 +2,13 @@
 
 use crate::cli::args::SizeArgs;
 use crate::cli::exit::{Exit, Failure};
-use crate::cli::plan::{Resolver, source};
+use crate::cli::plan::{Resolver, filtered, source};
 
 pub async fn run(args: &SizeArgs) -> Result<Exit, Failure> {
     let retry = args.access.retry();
     let place = Resolver::new(args.access.config.clone(), &retry).place(&args.remote)?;
     let (location, files) = source(&place).await?.into_parts();
+    let files = filtered(files, &args.filter.filter()?);
     let count = files.len() as u64;
     let bytes: u64 = files.iter().map(|f| f.size).sum();
     if args.json {

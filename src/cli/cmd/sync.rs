@@ -11,6 +11,8 @@
 //! - `--dry-run` says what would be copied and deleted and changes nothing.
 //! - A file SRC is synced alone: nothing else at DST is deleted (as rclone, which then
 //!   filters to that one file).
+//! - Files the filters exclude are neither copied nor deleted at DST, unless
+//!   `--delete-excluded` (rclone's rule).
 
 use std::collections::HashSet;
 
@@ -28,7 +30,7 @@ pub async fn run(args: &SyncArgs) -> Result<Exit, Failure> {
     let plan = Plan::new(&args.copy, Verb::Sync).await?;
     if plan.dry_run {
         dry_run(&plan).await?;
-        let extra = extra_at_destination(&plan).await?;
+        let extra = extra_at_destination(&plan, args.delete_excluded).await?;
         check_max_delete(args.max_delete, extra.len())?;
         return delete_files(&plan.dst, &extra, true)
             .await
@@ -36,7 +38,7 @@ pub async fn run(args: &SyncArgs) -> Result<Exit, Failure> {
     }
     let summary = transfer(&plan).await?;
     // Listed after the copy: what the destination holds now, every copy verified in it.
-    let extra = extra_at_destination(&plan).await?;
+    let extra = extra_at_destination(&plan, args.delete_excluded).await?;
     check_max_delete(args.max_delete, extra.len())?;
     delete_files(&plan.dst, &extra, false).await?;
     report(&summary, &plan.stats, plan.output, Some(extra.len() as u64));
@@ -44,13 +46,19 @@ pub async fn run(args: &SyncArgs) -> Result<Exit, Failure> {
 }
 
 /// The files at the destination that the source lacks; none for a single-file source.
-async fn extra_at_destination(plan: &Plan) -> Result<Vec<ObjectInfo>, Failure> {
+/// Files the filters exclude stay, unless `delete_excluded` (rclone's `--delete-excluded`).
+async fn extra_at_destination(
+    plan: &Plan,
+    delete_excluded: bool,
+) -> Result<Vec<ObjectInfo>, Failure> {
     if plan.single_file {
         return Ok(Vec::new());
     }
     let wanted: HashSet<&str> = plan.files.iter().map(|f| f.key.as_str()).collect();
     let mut there = plan.dst.backend.list(&plan.dst.root).await?;
-    there.retain(|o| !wanted.contains(o.key.as_str()));
+    there.retain(|o| {
+        !wanted.contains(o.key.as_str()) && (delete_excluded || plan.filter.include(&o.key, o.size))
+    });
     Ok(there)
 }
 
