@@ -7,7 +7,11 @@ use clap::{Args, Parser, Subcommand};
 use ferry::catalog::{Count, Span};
 
 mod filter;
+mod generated;
+mod sync;
 pub use filter::FilterArgs;
+pub use generated::{CompletionArgs, ManArgs};
+pub use sync::{MoveArgs, SyncArgs};
 
 /// Resumable, checksummed, parallel copies between local disk and object stores.
 #[derive(Debug, Parser)]
@@ -73,23 +77,6 @@ pub enum Command {
     Prune(PruneArgs),
 }
 
-/// `ferry completion` arguments.
-#[derive(Debug, Args)]
-pub struct CompletionArgs {
-    #[arg(value_enum)]
-    pub shell: clap_complete::Shell,
-    /// Where to write the script; `-` or none is stdout (rclone writes to the shell's
-    /// system directory by default, which needs root: Ferry leaves that to the caller).
-    pub output_file: Option<PathBuf>,
-}
-
-/// `ferry man` arguments.
-#[derive(Debug, Args)]
-pub struct ManArgs {
-    /// Write `ferry.1` and `ferry-<command>.1` here instead of `ferry.1` to stdout.
-    pub dir: Option<PathBuf>,
-}
-
 /// Two locations and the transfer flags (`copy`, `check`).
 #[derive(Debug, Args)]
 pub struct CopyArgs {
@@ -107,31 +94,6 @@ pub struct CopyArgs {
     pub common: Common,
     #[command(flatten)]
     pub filter: FilterArgs,
-}
-
-/// `ferry move` / `ferry moveto` flags.
-#[derive(Debug, Args)]
-pub struct MoveArgs {
-    #[command(flatten)]
-    pub copy: CopyArgs,
-    /// Also remove the directories below SRC that the move left empty (local sources;
-    /// object stores have no directories).
-    #[arg(long)]
-    pub delete_empty_src_dirs: bool,
-}
-
-/// `ferry sync` flags.
-#[derive(Debug, Args)]
-pub struct SyncArgs {
-    #[command(flatten)]
-    pub copy: CopyArgs,
-    /// Delete at most N files at DST; when more would go, delete none and exit 7 (rclone
-    /// deletes N, then stops with the same error).
-    #[arg(long, value_name = "N")]
-    pub max_delete: Option<u64>,
-    /// Also delete at DST the files the filters exclude (rclone's `--delete-excluded`).
-    #[arg(long)]
-    pub delete_excluded: bool,
 }
 
 /// `ferry check` flags.
