@@ -9,7 +9,8 @@
 //! - [`Catalog::verify`]: one backup against its `SHA256SUMS`, by the hashes the store keeps
 //!   (no download), or by reading and hashing every byte ([`VerifyOptions::read_data`]).
 //! - [`Catalog::prune`]: restic's `forget` policy ([`policy`]) over the complete backups,
-//!   and incomplete ones older than a maximum age.
+//!   and incomplete ones older than a maximum age; a backup with an object under a
+//!   retention lock ([`Catalog::lock`]) is left alone.
 //!
 //! Deleting a backup deletes exactly the keys under `<root>/<id>/` that the listing showed.
 //! Files that an incremental upload copied server-side from another backup are objects of
@@ -19,6 +20,7 @@
 //! carries what `META` says of them.
 
 mod listing;
+mod lock;
 pub mod policy;
 mod problem;
 mod prune;

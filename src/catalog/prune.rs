@@ -9,6 +9,10 @@
 //! - **Damaged** backups are never deleted: what is left of them may be all there is;
 //!   `ferry verify` says what is wrong.
 //!
+//! A backup with an object under a retention lock (S3 Object Lock) is left, with the date
+//! the lock ends: on a versioned bucket its DELETEs would only add delete markers, hiding a
+//! backup that stays (see `crate::store::Retention`).
+//!
 //! A backup is deleted `META` first, then everything else the listing showed under its
 //! directory, so a prune cut short leaves an incomplete backup (which the next prune with a
 //! maximum age removes), never one that looks complete. Only the exact keys listed under
@@ -125,7 +129,16 @@ impl Catalog {
             ..PruneReport::default()
         };
         for ((backup, action), uploads) in listing.backups.iter().zip(actions).zip(pending) {
-            let action = action.expect("every backup has an action");
+            let mut action = action.expect("every backup has an action");
+            if let PruneAction::Delete(why) = &action
+                && let Some(lock) = self.lock(backup, rules.now).await?
+            {
+                action = PruneAction::Leave(format!(
+                    "{why}, but locked until {} ({} retention): Object Lock keeps it",
+                    format_datetime(lock.until),
+                    lock.mode
+                ));
+            }
             if matches!(action, PruneAction::Delete(_)) && !rules.dry_run {
                 let (deleted, error) = self.delete(backup, &uploads).await;
                 report.deleted_objects += deleted;

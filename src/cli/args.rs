@@ -129,6 +129,13 @@ pub struct BackupTransferArgs {
     pub backups: BackupArgs,
     #[command(flatten)]
     pub common: Common,
+    /// Upload only: lock every object of the backup for this long with S3 Object Lock (30d,
+    /// 1y); the section's `object_lock_retention`. The bucket must have Object Lock enabled.
+    #[arg(long, value_name = "DURATION")]
+    pub lock: Option<String>,
+    /// The lock's mode: GOVERNANCE (the default) or COMPLIANCE (nobody can delete early).
+    #[arg(long, value_name = "MODE", requires = "lock")]
+    pub lock_mode: Option<String>,
 }
 
 /// A repository and how to reach it (`backups`, `verify`, `prune`).

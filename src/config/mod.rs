@@ -93,6 +93,12 @@ impl Section {
         })
     }
 
+    /// The section with `option` set to `value` (a flag that overrides the config file).
+    pub fn with_option(mut self, option: &str, value: &str) -> Self {
+        self.options.insert(option.to_owned(), value.to_owned());
+        self
+    }
+
     /// The raw value of an option, if set and not empty.
     pub fn get(&self, option: &str) -> Option<&str> {
         self.options

@@ -13,7 +13,7 @@ use bytes::Bytes;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
-use super::{Backend, Capabilities, ObjectInfo, PendingUpload, SharedBackend, Stat};
+use super::{Backend, Capabilities, ObjectInfo, PendingUpload, Retention, SharedBackend, Stat};
 use crate::{Error, Result};
 
 /// How often each fault happens, per request (0.0–1.0).
@@ -206,5 +206,10 @@ impl Backend for FaultyBackend {
 
     async fn delete(&self, key: &str) -> Result<()> {
         self.around("delete", self.inner.delete(key)).await
+    }
+
+    async fn retention(&self, key: &str) -> Result<Option<Retention>> {
+        self.around("get retention", self.inner.retention(key))
+            .await
     }
 }

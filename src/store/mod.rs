@@ -23,6 +23,7 @@ pub mod memory;
 pub mod object;
 mod object_error;
 mod resolve;
+mod retention;
 pub mod s3;
 mod trust;
 
@@ -35,6 +36,7 @@ use bytes::Bytes;
 
 pub use location::{Location, SectionHints};
 pub use resolve::{resolve_location, resolve_trusted};
+pub use retention::{LockMode, Retention};
 pub use trust::Trust;
 
 use crate::Result;
@@ -160,6 +162,12 @@ pub trait Backend: Send + Sync + fmt::Debug {
 
     /// Removes an object; removing a missing one is not an error.
     async fn delete(&self, key: &str) -> Result<()>;
+
+    /// The object's retention lock, if it has one (still holding or not); `None` also where
+    /// the store cannot lock objects. Asked before deleting a backup ([`Retention`]).
+    async fn retention(&self, _key: &str) -> Result<Option<Retention>> {
+        Ok(None)
+    }
 }
 
 /// A backend shared between tasks.

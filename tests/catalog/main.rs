@@ -7,6 +7,7 @@ mod cli;
 #[path = "../common/mod.rs"]
 mod common;
 mod fixture;
+mod lock;
 mod policy;
 #[path = "../conformance/servers.rs"]
 #[allow(dead_code)]

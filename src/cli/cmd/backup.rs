@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use ferry::Error;
 use ferry::backup::{BackupDir, BackupId};
+use ferry::config::{BackendKind, Config, Section};
 use ferry::engine::Stats;
 use ferry::jobs::{BackupTransfer, Direction};
 use ferry::repository::normalise;
@@ -31,9 +32,19 @@ impl Plan {
         let id = BackupId::parse(&args.id).map_err(|e| Error::BadParameter(e.to_string()))?;
         // The API's job form: the repository is `<section>:<path>` of a config whose every
         // section is checked, as the API checks its `config` object.
-        let config = Resolver::new(args.common.access.config.clone(), &options.retry).config()?;
+        let mut config =
+            Resolver::new(args.common.access.config.clone(), &options.retry).config()?;
         let normalised =
             normalise(&args.repo, &config, &args.backups.local_path_prefix).map_err(Error::from)?;
+        if let Some(period) = &args.lock {
+            config.insert(locked_section(
+                direction,
+                args,
+                &config,
+                &normalised.section,
+                period,
+            )?);
+        }
         let repository = resolve_location(&normalised, &config, &options.retry)?;
         let stats = Arc::new(Stats::default());
         Ok(Plan {
@@ -49,6 +60,31 @@ impl Plan {
             output: Output::of(&args.common),
         })
     }
+}
+
+/// The repository's section with `--lock` (and `--lock-mode`) as its Object Lock options.
+fn locked_section(
+    direction: Direction,
+    args: &BackupTransferArgs,
+    config: &Config,
+    name: &str,
+    period: &str,
+) -> Result<Section, Failure> {
+    let usage = |m: &str| Failure::Usage(m.to_owned());
+    if direction != Direction::Upload {
+        return Err(usage(
+            "--lock is for upload: a download writes no objects to lock",
+        ));
+    }
+    let section = config.section(name).cloned();
+    let section = section
+        .filter(|s| s.kind == BackendKind::S3)
+        .ok_or_else(|| usage("--lock needs an S3 repository (S3 Object Lock)"))?;
+    let section = section.with_option("object_lock_retention", period);
+    Ok(match &args.lock_mode {
+        Some(mode) => section.with_option("object_lock_mode", mode),
+        None => section,
+    })
 }
 
 pub async fn run(plan: Plan) -> Result<Exit, Failure> {

@@ -31,7 +31,7 @@ pub use retry::Retry;
 pub use strays::{CLOCK_SKEW, abort_strays};
 pub use throttle::Throttle;
 
-use super::{Backend, Capabilities, ObjectInfo, PendingUpload, SharedBackend, Stat};
+use super::{Backend, Capabilities, ObjectInfo, PendingUpload, Retention, SharedBackend, Stat};
 use crate::Result;
 use crate::retry::RetryPolicy;
 
@@ -52,6 +52,7 @@ pub enum Op {
     PendingUploads,
     Copy,
     Delete,
+    Retention,
 }
 
 impl Op {
@@ -70,6 +71,7 @@ impl Op {
             Op::PendingUploads => "list pending uploads",
             Op::Copy => "copy",
             Op::Delete => "delete",
+            Op::Retention => "get retention",
         }
     }
 
@@ -234,5 +236,10 @@ impl<H: Hook> Backend for Layered<H> {
     async fn delete(&self, key: &str) -> Result<()> {
         let inner = &self.inner;
         self.hook.call(Op::Delete, || inner.delete(key)).await
+    }
+
+    async fn retention(&self, key: &str) -> Result<Option<Retention>> {
+        let inner = &self.inner;
+        self.hook.call(Op::Retention, || inner.retention(key)).await
     }
 }

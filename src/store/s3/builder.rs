@@ -9,7 +9,7 @@ use super::super::builder::{bad, build_failed, client_options, storage_class};
 use super::super::http::SharedConnector;
 use super::super::object::Objects;
 use super::options::S3Options;
-use super::{S3Backend, S3UploadLister, bucket_url};
+use super::{BucketRequests, LockPolicy, S3Backend, S3Locks, S3UploadLister, bucket_url};
 use crate::config::{Endpoint, Section};
 use crate::retry::RetryPolicy;
 use crate::{Error, Result};
@@ -125,8 +125,8 @@ pub(in crate::store) fn build(
         headers.insert("x-amz-acl", value);
         client = client.with_default_headers(headers);
     }
-    // What object_store settled on (also from the environment with env_auth), for the one
-    // request it cannot send itself (ListMultipartUploads).
+    // What object_store settled on (also from the environment with env_auth), for the
+    // requests it cannot send itself (ListMultipartUploads, object retention).
     let setting = |key| builder.get_config_value(&key);
     let lister_region = setting(AmazonS3ConfigKey::Region).unwrap_or_else(|| "us-east-1".into());
     let bucket_url = bucket_url(
@@ -151,20 +151,26 @@ pub(in crate::store) fn build(
         .build()
         .map_err(build_failed(section))?;
     let name = format!("{}:{bucket}", section.name);
-    let uploads = S3UploadLister::new(
+    let requests = Arc::new(BucketRequests::new(
         name.clone(),
         &bucket_url,
         &lister_region,
         signed.then(|| store.credentials().clone()),
         retry.request_timeout,
-    )?;
+    )?);
+    let lock = LockPolicy::from_options(
+        options.object_lock_retention.as_deref(),
+        options.object_lock_mode.as_deref(),
+    )
+    .map_err(|(option, why)| bad(section, option, why))?;
     Ok(S3Backend {
         objects: Objects::new(
             name,
             Arc::new(store),
             storage_class(options.storage_class.as_deref()),
         ),
-        uploads,
+        uploads: S3UploadLister::new(requests.clone()),
+        locks: S3Locks::new(requests, lock),
     })
 }
 

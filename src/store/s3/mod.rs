@@ -1,8 +1,11 @@
 //! S3 and S3-compatible stores: `object_store`'s S3 client for objects and multipart
-//! uploads, and [`uploads`] for listing pending uploads, which `object_store` cannot.
+//! uploads; [`uploads`] for listing pending uploads and [`lock`] for Object Lock retention,
+//! which `object_store` cannot, both sent through [`request`].
 
 mod builder;
+mod lock;
 mod options;
+mod request;
 mod uploads;
 
 use std::ops::Range;
@@ -11,10 +14,12 @@ use async_trait::async_trait;
 use bytes::Bytes;
 
 pub(super) use builder::build;
-pub use uploads::{S3UploadLister, bucket_url};
+pub use lock::{LockPolicy, S3Locks};
+pub use request::{BucketRequests, bucket_url};
+pub use uploads::S3UploadLister;
 
 use super::object::Objects;
-use super::{Backend, Capabilities, ObjectInfo, PendingUpload, Stat};
+use super::{Backend, Capabilities, ObjectInfo, PendingUpload, Retention, Stat};
 use crate::Result;
 
 /// One bucket of an S3 store.
@@ -22,6 +27,8 @@ use crate::Result;
 pub struct S3Backend {
     objects: Objects,
     uploads: S3UploadLister,
+    /// Every object written is locked when the section says so (`object_lock_retention`).
+    locks: S3Locks,
 }
 
 const CAPABILITIES: Capabilities = Capabilities {
@@ -53,7 +60,8 @@ impl Backend for S3Backend {
     }
 
     async fn put(&self, key: &str, data: Bytes, sha256: &str) -> Result<()> {
-        self.objects.put(key, data, sha256).await
+        self.objects.put(key, data, sha256).await?;
+        self.locks.after_write(key).await
     }
 
     async fn create_upload(&self, key: &str, _size: u64, sha256: &str) -> Result<String> {
@@ -72,7 +80,8 @@ impl Backend for S3Backend {
     }
 
     async fn complete_upload(&self, key: &str, upload: &str, parts: Vec<String>) -> Result<()> {
-        self.objects.complete_upload(key, upload, parts).await
+        self.objects.complete_upload(key, upload, parts).await?;
+        self.locks.after_write(key).await
     }
 
     async fn abort_upload(&self, key: &str, upload: &str) -> Result<()> {
@@ -84,10 +93,15 @@ impl Backend for S3Backend {
     }
 
     async fn copy(&self, from: &str, to: &str) -> Result<()> {
-        self.objects.copy(from, to).await
+        self.objects.copy(from, to).await?;
+        self.locks.after_write(to).await
     }
 
     async fn delete(&self, key: &str) -> Result<()> {
         self.objects.delete(key).await
+    }
+
+    async fn retention(&self, key: &str) -> Result<Option<Retention>> {
+        self.locks.get(key).await
     }
 }

@@ -31,4 +31,8 @@ pub(super) struct S3Options {
     pub storage_class: Option<String>,
     pub server_side_encryption: Option<String>,
     pub sse_kms_key_id: Option<Secret>,
+    /// Ferry's: lock every object written for this long (`30d`) with S3 Object Lock.
+    pub object_lock_retention: Option<String>,
+    /// Ferry's: `GOVERNANCE` (the default) or `COMPLIANCE`.
+    pub object_lock_mode: Option<String>,
 }
