@@ -9,6 +9,7 @@
 pub mod create;
 pub mod dir;
 pub mod error;
+pub mod failsafe;
 pub mod id;
 pub mod lock;
 pub mod manifest;

@@ -7,8 +7,9 @@
 //!    checked against the backup's `SHA256SUMS`; a corrupt backup fails here, before the
 //!    data directory is touched. The copy is fsynced.
 //! 2. Under the data directory's exclusive write lock: rename the data directory to the
-//!    failsafe `<parent>/<name>.failsafe-<timestamp>`, then the scratch directory to the
-//!    data directory. If the second rename fails the first is undone.
+//!    failsafe `<parent>/<name>.failsafe-<timestamp>` ([`super::failsafe`], which also
+//!    bounds how many are kept), then the scratch directory to the data directory. If the
+//!    second rename fails the first is undone.
 //!
 //! The lock file lives in the data directory, so the swap replaces it. The scratch
 //! directory gets its own lock file, which the restore holds exclusively from the start
@@ -19,10 +20,8 @@
 //! lock file, which nobody uses any more.
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
-
-use chrono::Utc;
 
 use super::dir::{BackupDir, check_tree, occupied};
 use super::error::{BackupError, Result};
@@ -134,19 +133,6 @@ fn claim_scratch(scratch: &Path) -> Result<ExclusiveGuard> {
     WriteLock::try_exclusive_file(&scratch.join(LOCK_FILE))?.ok_or_else(busy)
 }
 
-/// A free failsafe name for the data directory `name` in `parent`.
-fn failsafe_path(parent: &Path, name: &str) -> PathBuf {
-    let stamp = Utc::now().format("%Y-%m-%dT%H.%M.%SZ");
-    let base = format!("{name}.failsafe-{stamp}");
-    let mut candidate = parent.join(&base);
-    let mut n = 2;
-    while occupied(&candidate) {
-        candidate = parent.join(format!("{base}_{n}"));
-        n += 1;
-    }
-    candidate
-}
-
 /// Under the write lock: data directory → failsafe, scratch → data directory. Returns the
 /// failsafe's name.
 fn swap(
@@ -159,7 +145,7 @@ fn swap(
     let Some(lock) = WriteLock::exclusive(data_dir, timeout)? else {
         return Err(BackupError::LockTimeout { timeout });
     };
-    let failsafe = failsafe_path(parent, name);
+    let failsafe = super::failsafe::free_path(parent, name);
     fs::rename(data_dir, &failsafe).map_err(BackupError::at(data_dir))?;
     if let Err(e) = fs::rename(scratch, data_dir) {
         if let Err(back) = fs::rename(&failsafe, data_dir) {

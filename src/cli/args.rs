@@ -265,6 +265,16 @@ pub struct ServeArgs {
     /// link-local ranges, metadata names); repeatable.
     #[arg(long = "allow-endpoint", value_name = "ADDRESS|NETWORK|HOST")]
     pub allow_endpoints: Vec<ferry::store::endpoint_policy::Allowed>,
+    /// Upload and download jobs running at once; the others wait as ACK, in order.
+    #[arg(long, value_name = "N", default_value_t = ferry::jobs::MAX_JOBS, value_parser = at_least_one)]
+    pub max_jobs: usize,
+    /// How long finished jobs stay queryable: 7d, 12h, 90s.
+    #[arg(long, value_name = "DURATION", default_value = "7d", value_parser = parse_duration)]
+    pub job_retention: std::time::Duration,
+    /// Failsafe copies of the data directory that restores keep (the newest); older ones
+    /// are removed.
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = at_least_one)]
+    pub keep_failsafe: usize,
 }
 
 /// Flags every transfer command takes.
@@ -395,6 +405,14 @@ fn parse_duration(s: &str) -> std::result::Result<std::time::Duration, String> {
         return Err(bad(format!("{c:?} is not allowed")));
     }
     humantime::parse_duration(s).map_err(|e| bad(e.to_string()))
+}
+
+/// A count of at least one.
+fn at_least_one(s: &str) -> std::result::Result<usize, String> {
+    s.parse::<usize>()
+        .ok()
+        .filter(|n| *n >= 1)
+        .ok_or_else(|| format!("{s:?} is not a whole number of at least 1"))
 }
 
 fn parse_size(s: &str) -> std::result::Result<u64, String> {

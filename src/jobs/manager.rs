@@ -1,29 +1,32 @@
 //! Starting, watching, aborting and resuming transfer jobs.
 //!
 //! Each job is a record in `<state-dir>/jobs/<id>.json`, written at every state change. At
-//! startup every record is read back: finished jobs stay queryable for [`RETENTION`]; a job
-//! that was `ACK` or `STARTED` when the server stopped (crash, restart) runs again and, through
+//! startup every record is read back: finished jobs stay queryable for the retention of
+//! [`Limits`] (pruned then and by [`JobManager::prune`] while the server runs); a job that
+//! was `ACK` or `STARTED` when the server stopped (crash, restart) runs again and, through
 //! its engine journal (named after the job), continues where it stopped.
+//!
+//! At most `max_jobs` jobs run at once ([`Slots`]); the others wait as `ACK`, in the order
+//! they were accepted, and an abort ends a waiting job at once.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use super::Repositories;
+use super::limits::Limits;
 use super::record::{JobRecord, JobState, now_string};
+use super::slots::{Slots, Ticket};
 use super::{BackupTransfer, Direction, JobError};
 use crate::backup::{BackupDir, BackupId};
 use crate::engine::{Budget, Context, Options, Stats};
+use crate::secret::{MAX_SHOWN, shorten};
 use crate::store::Location;
 use crate::{Error, ErrorKind, Result};
-
-/// How long a finished job stays queryable.
-pub const RETENTION: Duration = Duration::from_secs(7 * 24 * 3600);
 
 /// First job id of a fresh server; ids grow from the highest ever issued.
 const FIRST_ID: u64 = 10_000;
@@ -55,6 +58,8 @@ struct Inner {
     /// Every job's wiring: the server's state directory and the budget all jobs share.
     context: Context,
     repositories: Repositories,
+    limits: Limits,
+    slots: Slots,
     jobs: Mutex<HashMap<String, Job>>,
     next_id: Mutex<u64>,
     tracker: TaskTracker,
@@ -80,6 +85,7 @@ impl JobManager {
         local_prefix: String,
         options: Options,
         repositories: Repositories,
+        limits: Limits,
     ) -> Result<Self> {
         let dir = state_dir.join("jobs");
         std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
@@ -108,6 +114,8 @@ impl JobManager {
             max_id = max_id.max(record.id.parse().unwrap_or(0));
             records.push((path, record));
         }
+        // Resumed jobs queue for their slots in the order they were accepted.
+        records.sort_by_key(|(_, r)| r.id.parse::<u64>().unwrap_or(0));
         let manager = JobManager {
             inner: Arc::new(Inner {
                 dir,
@@ -116,17 +124,16 @@ impl JobManager {
                 options,
                 context,
                 repositories,
+                limits,
+                slots: Slots::new(limits.max_jobs),
                 jobs: Mutex::new(HashMap::new()),
                 next_id: Mutex::new(max_id + 1),
                 tracker: TaskTracker::new(),
                 stopping: CancellationToken::new(),
             }),
         };
-        let cutoff = chrono::Utc::now() - chrono::Duration::from_std(RETENTION).unwrap_or_default();
         for (path, record) in records {
-            let old =
-                chrono::DateTime::parse_from_rfc3339(&record.updated).is_ok_and(|t| t < cutoff);
-            if record.state.is_finished() && old {
+            if limits.expired(&record) {
                 let _ = std::fs::remove_file(&path);
                 continue;
             }
@@ -135,10 +142,29 @@ impl JobManager {
             manager.insert(record);
             if resume {
                 tracing::info!(job = %id, "resuming a job interrupted by a restart");
-                manager.spawn(&id);
+                manager.spawn(&id, manager.inner.slots.ask());
             }
         }
         Ok(manager)
+    }
+
+    /// Forgets finished jobs older than the retention, in memory and on disk; the server
+    /// calls it every [`Limits::prune_interval`].
+    pub fn prune(&self) {
+        let mut jobs = self.jobs();
+        let expired: Vec<String> = (jobs.values())
+            .filter(|j| self.inner.limits.expired(&j.record))
+            .map(|j| j.record.id.clone())
+            .collect();
+        for id in expired {
+            jobs.remove(&id);
+            let path = self.inner.dir.join(format!("{id}.json"));
+            if let Err(e) = std::fs::remove_file(&path)
+                && e.kind() != std::io::ErrorKind::NotFound
+            {
+                tracing::warn!(job = %id, error = %e, "could not remove an expired job record");
+            }
+        }
     }
 
     fn insert(&self, record: JobRecord) {
@@ -233,7 +259,7 @@ impl JobManager {
             _ => {}
         }
         // Checked and registered under one lock: two requests at once cannot both pass.
-        let id = {
+        let (id, ticket) = {
             let mut jobs = self.jobs();
             let downloading = jobs.values().any(|j| {
                 j.record.direction == Direction::Download
@@ -255,20 +281,23 @@ impl JobManager {
             record.save(&self.inner.dir)?;
             let id = record.id.clone();
             jobs.insert(id.clone(), Job::new(record));
-            id
+            // Under the lock: the queue's order is the order of the ids.
+            (id, self.inner.slots.ask())
         };
-        self.spawn(&id);
+        self.spawn(&id, ticket);
         Ok(id)
     }
 
-    /// Runs job `id` in the background.
-    fn spawn(&self, id: &str) {
+    /// Runs job `id` in the background once `ticket` gives it a slot.
+    fn spawn(&self, id: &str, ticket: Ticket) {
         let this = self.clone();
         let id = id.to_owned();
-        self.inner.tracker.spawn(async move { this.run(&id).await });
+        self.inner
+            .tracker
+            .spawn(async move { this.run(&id, ticket).await });
     }
 
-    async fn run(&self, id: &str) {
+    async fn run(&self, id: &str, ticket: Ticket) {
         let (record, stats, cancel) = {
             let jobs = self.jobs();
             let Some(job) = jobs.get(id) else { return };
@@ -278,7 +307,13 @@ impl JobManager {
         if record.cancelled {
             cancel.cancel();
         }
+        // A job that never started has nothing to clean up: aborted while it waits, it ends.
+        let never_started = record.state == JobState::Ack;
         let work = async {
+            let _slot = tokio::select! {
+                slot = ticket.wait() => slot,
+                () = cancel.cancelled(), if never_started => return Err(Error::Cancelled.into()),
+            };
             match self.prepare(&record, stats.clone(), cancel) {
                 Ok(transfer) => {
                     self.update(id, |r| r.state = JobState::Started);
@@ -306,7 +341,8 @@ impl JobManager {
                 Err(e) => {
                     r.state = JobState::Failed;
                     r.error_num = Some(e.num(record.direction).code());
-                    r.error_message = Some(e.message.clone());
+                    // Whatever the message's source, a record holds a short one.
+                    r.error_message = Some(shorten(&e.message, MAX_SHOWN));
                 }
             }
         });

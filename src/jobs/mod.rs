@@ -2,14 +2,17 @@
 //! can be aborted, and survive a restart of the server.
 
 mod error;
+mod limits;
 mod manager;
 mod present;
 mod record;
 mod repositories;
+mod slots;
 pub mod transfer;
 
 pub use error::JobError;
-pub use manager::{JobManager, RETENTION};
+pub use limits::{Limits, MAX_JOBS, RETENTION};
+pub use manager::JobManager;
 pub use record::{JobRecord, JobState};
 pub use repositories::Repositories;
 pub use transfer::{BackupTransfer, Direction};

@@ -8,6 +8,11 @@
 //! scratch place; a file identical to one of a local backup is hard-linked instead of
 //! fetched; every file is verified against `SHA256SUMS` before the backup is published by
 //! one rename, which never replaces an existing backup.
+//!
+//! An abort is honoured in every phase: the engine stops its own transfers, and every
+//! store request outside it (listings, `META` and `SHA256SUMS` reads and writes) is given up
+//! the moment the job is aborted ([`BackupTransfer::abortable`]), so a job stalled on a
+//! server that never answers ends `CANCELLED` at once. Nothing is published after an abort.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -68,6 +73,27 @@ impl BackupTransfer {
         self.repository.child(self.id.as_str())
     }
 
+    /// `work`, given up as soon as the job is aborted (before it starts, too).
+    async fn abortable<T>(
+        &self,
+        work: impl std::future::Future<Output = Result<T, JobError>>,
+    ) -> Result<T, JobError> {
+        let cancel = self.context.cancel();
+        tokio::select! {
+            biased;
+            () = cancel.cancelled() => Err(Error::Cancelled.into()),
+            done = work => done,
+        }
+    }
+
+    /// Lists `location`, abortably.
+    async fn list(&self, location: &Location) -> Result<Vec<crate::store::ObjectInfo>, JobError> {
+        self.abortable(async {
+            (location.backend.list(&location.root).await).map_err(JobError::from)
+        })
+        .await
+    }
+
     /// Runs the engine from `src` to `dst`, with `known` content for server-side copies;
     /// `extra` is what the job makes present besides (counted in its progress).
     async fn copy(
@@ -98,16 +124,21 @@ impl BackupTransfer {
         let sha = sha256_hex(data.clone()).await.map_err(JobError::from)?;
         let remote = self.remote();
         let (abs, size) = (remote.key(key), data.len() as u64);
-        remote
-            .backend
-            .put(&abs, data, &sha)
-            .await
-            .map_err(JobError::from)?;
+        let put = async { (remote.backend.put(&abs, data, &sha).await).map_err(JobError::from) };
+        self.abortable(put).await?;
         present::done(self.context.progress(), key, size);
         Ok(())
     }
 
     async fn get_small(&self, location: &Location, key: &str) -> Result<Option<Bytes>, JobError> {
+        self.abortable(self.get_small_now(location, key)).await
+    }
+
+    async fn get_small_now(
+        &self,
+        location: &Location,
+        key: &str,
+    ) -> Result<Option<Bytes>, JobError> {
         let abs = location.key(key);
         let Some(stat) = location.backend.stat(&abs).await.map_err(JobError::from)? else {
             return Ok(None);
@@ -133,11 +164,7 @@ impl BackupTransfer {
     /// the repository, from their `SHA256SUMS`.
     async fn repository_content(&self) -> Result<HashMap<String, String>, JobError> {
         let repo = &self.repository;
-        let listing = repo
-            .backend
-            .list(&repo.root)
-            .await
-            .map_err(JobError::from)?;
+        let listing = self.list(repo).await?;
         let complete: std::collections::HashSet<&str> = listing
             .iter()
             .filter_map(|o| o.key.strip_suffix(&format!("/{META_FILE}")))
@@ -276,11 +303,7 @@ impl BackupTransfer {
                 )
             })
             .and_then(|t| Manifest::parse(t).map_err(JobError::from))?;
-        let listing = remote
-            .backend
-            .list(&remote.root)
-            .await
-            .map_err(JobError::from)?;
+        let listing = self.list(&remote).await?;
         let sizes: HashMap<String, u64> = listing.into_iter().map(|o| (o.key, o.size)).collect();
 
         // Stage: hard links for content local backups already have, the engine for the rest.
@@ -356,7 +379,10 @@ impl BackupTransfer {
             .copy(&remote, &local, (HashMap::new(), extra), files)
             .await?;
 
-        // Verify everything and publish by one rename.
+        // Verify everything and publish by one rename; an aborted download publishes nothing.
+        if self.context.cancel().is_cancelled() {
+            return Err(Error::Cancelled.into());
+        }
         let (backups, id) = (self.backups.clone(), self.id.clone());
         let sums = sums.to_vec();
         let meta_bytes = meta_bytes.to_vec();

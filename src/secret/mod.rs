@@ -9,7 +9,7 @@ use std::fmt;
 
 mod scrub;
 
-pub use scrub::{MAX_MESSAGE, scrub};
+pub use scrub::{MAX_MESSAGE, MAX_SHOWN, scrub, shorten};
 
 /// A string that redacts itself when formatted.
 #[derive(Clone, PartialEq, Eq, Default)]

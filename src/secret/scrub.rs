@@ -137,6 +137,30 @@ fn json_summary(value: &serde_json::Value) -> Option<String> {
 }
 
 /// `text` cut to at most `max` bytes at a character boundary, marked when cut.
+/// Most bytes of any message an answer or a job record holds, whatever its source: the
+/// last bound behind [`scrub`]'s, for messages that are not remote answers ([`shorten`]).
+pub const MAX_SHOWN: usize = 1024;
+
+/// `text` in at most `max` bytes, its middle dropped (` ... ` marks where): the start says
+/// what failed where, the end often why (an OS error after a long path).
+pub fn shorten(text: &str, max: usize) -> String {
+    const GAP: &str = " ... ";
+    if text.len() <= max {
+        return text.to_owned();
+    }
+    let room = max.saturating_sub(GAP.len());
+    let mut head = room / 2;
+    while !text.is_char_boundary(head) {
+        head -= 1;
+    }
+    let mut tail = text.len() - (room - room / 2);
+    while !text.is_char_boundary(tail) {
+        tail += 1;
+    }
+    format!("{}{GAP}{}", &text[..head], &text[tail..])
+}
+
+/// `text` cut to at most `max` bytes, on a character boundary, `...` marking the cut.
 fn cap(text: &str, max: usize) -> String {
     if text.len() <= max {
         return text.to_owned();
@@ -319,5 +343,21 @@ mod tests {
         let s = scrub(&long);
         assert!(s.len() <= MAX_MESSAGE && s.ends_with("..."), "{}", s.len());
         assert!(scrub(&"x ".repeat(10_000)).len() <= MAX_MESSAGE);
+    }
+
+    #[test]
+    fn shorten_keeps_both_ends_within_the_bound() {
+        assert_eq!(shorten("short", 10), "short");
+        let text = format!(
+            "{}é{}: File name too long",
+            "d/".repeat(600),
+            "ü".repeat(300)
+        );
+        for max in [20, 21, 1024] {
+            let out = shorten(&text, max);
+            assert!(out.len() <= max, "{max}: {}", out.len());
+            assert!(out.starts_with("d/d/") && out.contains(" ... "), "{out}");
+        }
+        assert!(shorten(&text, 1024).ends_with(": File name too long"));
     }
 }

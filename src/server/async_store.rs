@@ -9,17 +9,19 @@
 //! finished by the next start, and its stored answer becomes 503 (errorNum 30) saying so. Limits (docs/clients.md): at most
 //! [`MAX_RUNNING`] requests running and [`MAX_KEPT`] results kept; past either, a new
 //! async request is refused with 503, errorNum 21 (queue full) as ArangoDB refuses one, and
-//! nothing is done. Results are dropped after [`crate::jobs::RETENTION`].
+//! nothing is done. Finished results are dropped after the jobs' retention
+//! ([`crate::jobs::Limits`]), at the start and on the server's schedule ([`AsyncStore::prune`]):
+//! otherwise [`MAX_KEPT`] results nobody fetched would refuse every new request until a restart.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 use tokio_util::task::TaskTracker;
 
-use crate::jobs::RETENTION;
 use crate::{Error, Result};
 
 /// Async requests running at once.
@@ -81,6 +83,8 @@ pub enum Refused {
 #[derive(Debug)]
 struct Inner {
     dir: PathBuf,
+    /// How long a result is kept.
+    retention: Duration,
     jobs: Mutex<BTreeMap<u64, Record>>,
     /// The last id issued, also in `<dir>/last-id` so that ids are never reused.
     last: Mutex<u64>,
@@ -118,7 +122,7 @@ fn interrupted() -> Stored {
 impl AsyncStore {
     /// Reads the kept results under `state_dir`; requests interrupted by a stop are answered
     /// as such, results older than the retention are dropped.
-    pub fn open(state_dir: &Path) -> Result<Self> {
+    pub fn open(state_dir: &Path, retention: Duration) -> Result<Self> {
         let dir = state_dir.join("async");
         std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
         let last_file = dir.join("last-id");
@@ -127,7 +131,7 @@ impl AsyncStore {
             .and_then(|s| s.trim().parse().ok())
             .unwrap_or(0);
         let mut jobs = BTreeMap::new();
-        let cutoff = now() - RETENTION.as_secs_f64();
+        let cutoff = now() - retention.as_secs_f64();
         for entry in std::fs::read_dir(&dir).map_err(|e| Error::io(&dir, e))? {
             let path = entry.map_err(|e| Error::io(&dir, e))?.path();
             if path.extension().is_none_or(|e| e != "json") {
@@ -154,6 +158,7 @@ impl AsyncStore {
         Ok(AsyncStore {
             inner: Arc::new(Inner {
                 dir,
+                retention,
                 jobs: Mutex::new(jobs),
                 last: Mutex::new(last),
                 tracker: TaskTracker::new(),
@@ -272,6 +277,21 @@ impl AsyncStore {
         gone.len()
     }
 
+    /// Forgets the finished results older than the retention; the server calls it on a
+    /// schedule.
+    pub fn prune(&self) {
+        let cutoff = now() - self.inner.retention.as_secs_f64();
+        let mut jobs = self.jobs();
+        let old: Vec<u64> = (jobs.values())
+            .filter(|r| r.answer.is_some() && r.created < cutoff)
+            .map(|r| r.id)
+            .collect();
+        for id in old {
+            jobs.remove(&id);
+            self.forget(id);
+        }
+    }
+
     /// Whether request `id` is known (kept, running or finished).
     pub fn known(&self, id: u64) -> bool {
         self.jobs().get(&id).is_some_and(|r| r.keep)
@@ -323,7 +343,7 @@ mod tests {
     #[test]
     fn results_are_fetched_once_and_survive_a_restart() {
         let tmp = tempfile::tempdir().expect("tempdir");
-        let store = AsyncStore::open(tmp.path()).expect("open");
+        let store = AsyncStore::open(tmp.path(), crate::jobs::RETENTION).expect("open");
         let (a, b, c) = (
             store.accept(true).expect("a"),
             store.accept(true).expect("b"),
@@ -338,7 +358,7 @@ mod tests {
         assert_eq!(store.ids(false, 100), [b]);
         drop(store);
 
-        let store = AsyncStore::open(tmp.path()).expect("reopen");
+        let store = AsyncStore::open(tmp.path(), crate::jobs::RETENTION).expect("reopen");
         assert_eq!(store.lookup(a, false), Lookup::Done(answer(201)));
         let Lookup::Done(stopped) = store.lookup(b, false) else {
             panic!("a running request is answered after a restart");
@@ -352,9 +372,27 @@ mod tests {
     }
 
     #[test]
+    fn finished_results_past_the_retention_are_pruned_and_running_ones_kept() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let store = AsyncStore::open(tmp.path(), Duration::ZERO).expect("open");
+        let (done, running) = (
+            store.accept(true).expect("a"),
+            store.accept(true).expect("b"),
+        );
+        store.finish(done, answer(200));
+        // The clock moves past the acceptance (a retention of zero, strictly older).
+        std::thread::sleep(Duration::from_millis(5));
+        store.prune();
+        assert_eq!(store.lookup(done, false), Lookup::Unknown);
+        assert_eq!(store.lookup(running, false), Lookup::Pending);
+        assert!(!tmp.path().join(format!("async/{done}.json")).exists());
+        assert!(tmp.path().join(format!("async/{running}.json")).exists());
+    }
+
+    #[test]
     fn too_many_running_requests_are_refused() {
         let tmp = tempfile::tempdir().expect("tempdir");
-        let store = AsyncStore::open(tmp.path()).expect("open");
+        let store = AsyncStore::open(tmp.path(), crate::jobs::RETENTION).expect("open");
         for _ in 0..MAX_RUNNING {
             store.accept(false).expect("accepted");
         }

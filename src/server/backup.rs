@@ -129,7 +129,16 @@ async fn restore(state: Arc<AppState>, body: Body) -> Result<Response, ApiError>
     let id = backup_id(&body, Operation::Restore)?;
     body.bool("ignoreVersion")?;
     let (backups, data_dir) = (state.backups.clone(), state.data_dir.clone());
-    let previous = blocking(Operation::Restore, move || backups.restore(&id, &data_dir)).await?;
+    let keep = state.keep_failsafe;
+    let previous = blocking(Operation::Restore, move || {
+        let previous = backups.restore(&id, &data_dir)?;
+        // The restore is done: failing to remove an old copy fails nothing (it is logged).
+        if let Err(e) = crate::backup::failsafe::prune(&data_dir, keep) {
+            tracing::warn!(error = %e, "could not look for old failsafe copies");
+        }
+        Ok(previous)
+    })
+    .await?;
     // What a single ArangoDB server's restart after a restore is to its clients.
     state.uptime.restarted();
     Ok(success(

@@ -10,6 +10,7 @@ use crate::ErrorNum;
 use crate::backup::BackupError;
 use crate::error_table::{Operation, error_num};
 use crate::jobs::JobError;
+use crate::secret::{MAX_SHOWN, shorten};
 
 /// Largest request body accepted; backup requests are small JSON objects.
 pub const MAX_BODY: usize = 1 << 20;
@@ -75,7 +76,9 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status();
         let body = json!({
-            "error": true, "code": status, "errorNum": self.num.code(), "errorMessage": self.message,
+            "error": true, "code": status, "errorNum": self.num.code(),
+            // Whatever the message's source (it may quote the request), the answer is short.
+            "errorMessage": shorten(&self.message, MAX_SHOWN),
         });
         let code = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         (code, axum::Json(body)).into_response()

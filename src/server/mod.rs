@@ -28,7 +28,7 @@ use serde_json::json;
 
 use crate::backup::{BackupDir, CreateOptions};
 use crate::engine::Options;
-use crate::jobs::{JobManager, Repositories};
+use crate::jobs::{JobManager, Limits, Repositories};
 use crate::{Error, ErrorNum, Result};
 use envelope::{ApiError, Body, MAX_BODY};
 
@@ -48,6 +48,10 @@ pub struct ServerConfig {
     pub auth: auth::Auth,
     /// The operator's named sections, and what client sections may use.
     pub repositories: Repositories,
+    /// Jobs at once, and how long finished ones are kept (`--max-jobs`, `--job-retention`).
+    pub limits: Limits,
+    /// Failsafe copies of the data directory a restore keeps (`--keep-failsafe`, at least 1).
+    pub keep_failsafe: usize,
 }
 
 /// What every request handler reads.
@@ -63,6 +67,8 @@ pub struct AppState {
     pub async_jobs: async_store::AsyncStore,
     /// Since the start or the last restore: `server.uptime` ([`statistics`]).
     pub uptime: statistics::Uptime,
+    /// Failsafe copies a restore keeps.
+    pub keep_failsafe: usize,
 }
 
 impl AppState {
@@ -88,6 +94,7 @@ impl AppState {
             config.local_path_prefix.clone(),
             config.transfer.clone(),
             config.repositories.clone(),
+            config.limits,
         )?;
         Ok(Arc::new(AppState {
             backups,
@@ -95,8 +102,9 @@ impl AppState {
             jobs,
             server_id,
             create_options: config.create.clone(),
-            async_jobs: async_store::AsyncStore::open(&config.state_dir)?,
+            async_jobs: async_store::AsyncStore::open(&config.state_dir, config.limits.retention)?,
             uptime: statistics::Uptime::default(),
+            keep_failsafe: config.keep_failsafe.max(1),
         }))
     }
 }
@@ -230,11 +238,28 @@ pub async fn serve(
     tracing::info!(%address, "serving the Hot Backup API");
     eprintln!("ferry: listening on http://{address}");
     let app = router(state.clone(), config.auth.clone());
+    let housekeeping = tokio::spawn(prune_on_schedule(
+        state.clone(),
+        config.limits.prune_interval(),
+    ));
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await
         .map_err(|e| Error::Other(format!("server failed: {e}")))?;
+    housekeeping.abort();
     state.async_jobs.shutdown().await;
     state.jobs.shutdown().await;
     Ok(())
+}
+
+/// Forgets finished jobs and async results past their retention, every `interval`, for as
+/// long as the server runs (a server that runs for months keeps a week of them).
+async fn prune_on_schedule(state: Arc<AppState>, interval: std::time::Duration) {
+    let mut tick = tokio::time::interval(interval);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        state.jobs.prune();
+        state.async_jobs.prune();
+    }
 }

@@ -2,7 +2,7 @@
 
 use ferry::backup::CreateOptions;
 use ferry::engine::Options;
-use ferry::jobs::Repositories;
+use ferry::jobs::{Limits, Repositories};
 use ferry::server::auth::{Auth, read_secret_file};
 use ferry::server::{ServerConfig, serve};
 use ferry::store::endpoint_policy::EndpointPolicy;
@@ -42,6 +42,11 @@ pub fn plan(args: ServeArgs) -> Result<ServerConfig, Failure> {
             allow_ambient_credentials: args.allow_ambient_credentials,
             endpoints: std::sync::Arc::new(EndpointPolicy::new(args.allow_endpoints)),
         },
+        limits: Limits {
+            max_jobs: args.max_jobs,
+            retention: args.job_retention,
+        },
+        keep_failsafe: args.keep_failsafe,
     })
 }
 
