@@ -252,6 +252,10 @@ pub struct ServeArgs {
     /// Require basic auth as `root` with the password in this file.
     #[arg(long, value_name = "FILE")]
     pub password_file: Option<PathBuf>,
+    /// Serve without authentication on an address other than loopback (refused otherwise:
+    /// whoever reaches it could restore, delete and upload backups).
+    #[arg(long)]
+    pub allow_unauthenticated: bool,
     /// The server's own config sections (JSON or rclone's INI): requests name them
     /// (`"config": "<section>"`) without seeing their secrets.
     #[arg(long, value_name = "FILE")]
@@ -275,6 +279,13 @@ pub struct ServeArgs {
     /// are removed.
     #[arg(long, value_name = "N", default_value_t = 1, value_parser = at_least_one)]
     pub keep_failsafe: usize,
+    /// Connections served at once; further ones wait to be accepted.
+    #[arg(long, value_name = "N", default_value_t = 512, value_parser = at_least_one)]
+    pub max_connections: usize,
+    /// Longest wait for a request's head (the first on a connection, and each next one):
+    /// then the connection is closed.
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration)]
+    pub header_read_timeout: std::time::Duration,
 }
 
 /// Flags every transfer command takes.

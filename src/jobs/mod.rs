@@ -4,6 +4,7 @@
 mod error;
 mod limits;
 mod manager;
+mod own_dirs;
 mod present;
 mod record;
 mod repositories;
@@ -13,6 +14,7 @@ pub mod transfer;
 pub use error::JobError;
 pub use limits::{Limits, MAX_JOBS, RETENTION};
 pub use manager::JobManager;
+pub use own_dirs::OwnDirs;
 pub use record::{JobRecord, JobState};
 pub use repositories::Repositories;
 pub use transfer::{BackupTransfer, Direction};

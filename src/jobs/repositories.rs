@@ -12,7 +12,8 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use crate::config::Config;
+use super::OwnDirs;
+use crate::config::{BackendKind, Config};
 use crate::repository::normalise;
 use crate::retry::RetryPolicy;
 use crate::store::endpoint_policy::EndpointPolicy;
@@ -28,6 +29,8 @@ pub struct Repositories {
     pub allow_ambient_credentials: bool,
     /// Where client sections' stores may send requests (`--allow-endpoint`).
     pub endpoints: Arc<EndpointPolicy>,
+    /// The server's own directories, where no local repository may lie.
+    pub own_dirs: OwnDirs,
 }
 
 impl Repositories {
@@ -41,6 +44,12 @@ impl Repositories {
     ) -> Result<Location> {
         let config = self.config(config)?;
         let repo = normalise(repository, &config, local_prefix)?;
+        if config
+            .section(&repo.section)
+            .is_some_and(|s| s.kind == BackendKind::Local)
+        {
+            self.own_dirs.check(&repo.path)?;
+        }
         let operators = self.sections.section(&repo.section).is_some()
             && config.section(&repo.section) == self.sections.section(&repo.section);
         let trust = if operators {

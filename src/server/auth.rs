@@ -1,18 +1,22 @@
 //! Authentication as ArangoDB does it: a JWT signed with the server's secret (HS256,
 //! `Authorization: bearer <token>`), or HTTP basic auth as `root` with the root password.
 //! When either is configured, every request without valid credentials gets 401 with
-//! errorNum 11; with neither, the server is open (it binds 127.0.0.1 by default).
+//! errorNum 11; with neither, the server is open (it binds 127.0.0.1 by default, and
+//! `ferry serve` refuses another address without `--allow-unauthenticated`). Failed logins
+//! are logged and backed off per peer ([`super::backoff`]).
 
+use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
 
-use axum::extract::{Request, State};
+use axum::extract::{ConnectInfo, Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use sha2::{Digest, Sha256};
 
+use super::backoff::Backoff;
 use super::envelope::ApiError;
 use crate::secret::Secret;
 use crate::{Error, ErrorNum, Result};
@@ -97,14 +101,60 @@ fn valid_basic(credentials: &str, password: &str) -> bool {
     user == "root" && Sha256::digest(given.as_bytes()) == Sha256::digest(password.as_bytes())
 }
 
-/// The middleware: refuses requests without valid credentials.
-pub async fn require(State(auth): State<Arc<Auth>>, request: Request, next: Next) -> Response {
-    let header = request
-        .headers()
-        .get(axum::http::header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok());
-    if auth.allows(header) {
+/// What the middleware holds: the credentials, and the failed logins per peer.
+#[derive(Debug)]
+pub struct Gate {
+    auth: Auth,
+    backoff: Backoff,
+}
+
+impl Gate {
+    pub fn new(auth: Auth) -> Self {
+        Gate {
+            auth,
+            backoff: Backoff::default(),
+        }
+    }
+}
+
+/// The scheme of an `Authorization` value, as a log may show it: never the credentials.
+fn scheme(value: &str) -> &'static str {
+    match value.split_whitespace().next().map(str::to_ascii_lowercase) {
+        Some(s) if s == "basic" => "basic",
+        Some(s) if s == "bearer" => "bearer",
+        _ => "other",
+    }
+}
+
+/// The middleware: refuses requests without valid credentials; a request that brings
+/// wrong ones is a failed login (logged, and its peer backed off).
+pub async fn require(State(gate): State<Arc<Gate>>, request: Request, next: Next) -> Response {
+    let given = request.headers().get(axum::http::header::AUTHORIZATION);
+    let attempt = gate.auth.is_enabled() && given.is_some();
+    let header = given.and_then(|v| v.to_str().ok());
+    let peer = (request.extensions().get::<ConnectInfo<SocketAddr>>()).map(|c| c.0.ip());
+    if attempt && let Some(peer) = peer {
+        let wait = gate.backoff.wait(peer);
+        if !wait.is_zero() {
+            tokio::time::sleep(wait).await;
+        }
+    }
+    if gate.auth.allows(header) {
+        if attempt && let Some(peer) = peer {
+            gate.backoff.succeeded(peer);
+        }
         return next.run(request).await;
+    }
+    if attempt {
+        let scheme = scheme(header.unwrap_or_default());
+        match peer {
+            Some(peer) => {
+                let (failures, backoff) = gate.backoff.failed(peer);
+                let backoff_ms = backoff.as_millis() as u64;
+                tracing::warn!(%peer, scheme, failures, backoff_ms, "failed login");
+            }
+            None => tracing::warn!(scheme, "failed login"),
+        }
     }
     ApiError::new(
         ErrorNum::Forbidden,

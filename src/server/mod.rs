@@ -8,7 +8,9 @@
 mod async_jobs;
 mod async_store;
 pub mod auth;
+mod backoff;
 mod backup;
+mod connections;
 mod database;
 pub mod envelope;
 mod metrics;
@@ -28,8 +30,9 @@ use serde_json::json;
 
 use crate::backup::{BackupDir, CreateOptions};
 use crate::engine::Options;
-use crate::jobs::{JobManager, Limits, Repositories};
+use crate::jobs::{JobManager, Limits, OwnDirs, Repositories};
 use crate::{Error, ErrorNum, Result};
+pub use connections::ConnectionLimits;
 use envelope::{ApiError, Body, MAX_BODY};
 
 /// How `ferry serve` is set up.
@@ -52,6 +55,9 @@ pub struct ServerConfig {
     pub limits: Limits,
     /// Failsafe copies of the data directory a restore keeps (`--keep-failsafe`, at least 1).
     pub keep_failsafe: usize,
+    /// Connections at once, and how long a request head may take (`--max-connections`,
+    /// `--header-read-timeout`).
+    pub connections: ConnectionLimits,
 }
 
 /// What every request handler reads.
@@ -88,12 +94,20 @@ impl AppState {
             }
         };
         let backups = BackupDir::new(&config.backup_dir);
+        let mut repositories = config.repositories.clone();
+        repositories.own_dirs = OwnDirs {
+            dirs: vec![
+                ("data", config.data_dir.clone()),
+                ("backup", config.backup_dir.clone()),
+                ("state", config.state_dir.clone()),
+            ],
+        };
         let jobs = JobManager::open(
             config.state_dir.clone(),
             backups.clone(),
             config.local_path_prefix.clone(),
             config.transfer.clone(),
-            config.repositories.clone(),
+            repositories,
             config.limits,
         )?;
         Ok(Arc::new(AppState {
@@ -134,7 +148,7 @@ pub fn router(state: Arc<AppState>, auth: auth::Auth) -> Router {
         ))
         .layer(axum::middleware::from_fn(database::only_system))
         .layer(axum::middleware::from_fn_with_state(
-            Arc::new(auth),
+            Arc::new(auth::Gate::new(auth)),
             auth::require,
         ))
 }
@@ -242,10 +256,7 @@ pub async fn serve(
         state.clone(),
         config.limits.prune_interval(),
     ));
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await
-        .map_err(|e| Error::Other(format!("server failed: {e}")))?;
+    connections::serve(listener, app, config.connections, shutdown).await;
     housekeeping.abort();
     state.async_jobs.shutdown().await;
     state.jobs.shutdown().await;

@@ -4,7 +4,7 @@ use ferry::backup::CreateOptions;
 use ferry::engine::Options;
 use ferry::jobs::{Limits, Repositories};
 use ferry::server::auth::{Auth, read_secret_file};
-use ferry::server::{ServerConfig, serve};
+use ferry::server::{ConnectionLimits, ServerConfig, serve};
 use ferry::store::endpoint_policy::EndpointPolicy;
 
 use crate::cli::args::ServeArgs;
@@ -17,6 +17,21 @@ pub fn plan(args: ServeArgs) -> Result<ServerConfig, Failure> {
         transfer.transfers = t;
     }
     let read = |file: Option<&std::path::Path>| file.map(read_secret_file).transpose();
+    let auth = Auth {
+        jwt_secret: read(args.jwt_secret_file.as_deref())?,
+        root_password: read(args.password_file.as_deref())?,
+    };
+    if !args.listen.ip().is_loopback() && !auth.is_enabled() {
+        if !args.allow_unauthenticated {
+            return Err(Failure::Usage(format!(
+                "--listen {}: not a loopback address, and neither --jwt-secret-file nor \
+                 --password-file: whoever reaches it could restore, delete and upload backups; \
+                 give one of them, or --allow-unauthenticated to serve it open anyway",
+                args.listen
+            )));
+        }
+        tracing::warn!(listen = %args.listen, "serving the Hot Backup API WITHOUT AUTHENTICATION on a non-loopback address (--allow-unauthenticated)");
+    }
     Ok(ServerConfig {
         listen: args.listen,
         state_dir: args
@@ -30,10 +45,7 @@ pub fn plan(args: ServeArgs) -> Result<ServerConfig, Failure> {
             ..CreateOptions::default()
         },
         transfer,
-        auth: Auth {
-            jwt_secret: read(args.jwt_secret_file.as_deref())?,
-            root_password: read(args.password_file.as_deref())?,
-        },
+        auth,
         repositories: Repositories {
             sections: match &args.config {
                 Some(path) => ferry::config::load_file(path)?,
@@ -41,12 +53,18 @@ pub fn plan(args: ServeArgs) -> Result<ServerConfig, Failure> {
             },
             allow_ambient_credentials: args.allow_ambient_credentials,
             endpoints: std::sync::Arc::new(EndpointPolicy::new(args.allow_endpoints)),
+            // Filled by the server, which makes its directories.
+            own_dirs: Default::default(),
         },
         limits: Limits {
             max_jobs: args.max_jobs,
             retention: args.job_retention,
         },
         keep_failsafe: args.keep_failsafe,
+        connections: ConnectionLimits {
+            max_connections: args.max_connections,
+            header_read_timeout: args.header_read_timeout,
+        },
     })
 }
 
