@@ -1,5 +1,6 @@
 //! The one table from what failed ([`ErrorKind`]) in which operation to ArangoDB's error
-//! number, and from the number to the HTTP status (spec §1, §4, §5).
+//! number, and from the number to the HTTP status (docs/hot-backup-api.md §7 is this table in
+//! words; §1 the statuses).
 //!
 //! Everything that answers a request or records a job's failure asks here: the routes
 //! (`ApiError::from_backup` in `src/server/envelope.rs`), the job manager (a job's `Error`,
@@ -11,7 +12,7 @@
 
 use crate::error::ErrorKind;
 
-/// ArangoDB error numbers used by Ferry (spec §1).
+/// ArangoDB error numbers used by Ferry (docs/hot-backup-api.md §7).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[repr(i64)]
 pub enum ErrorNum {
@@ -104,11 +105,12 @@ pub fn error_num(kind: ErrorKind, operation: Operation) -> ErrorNum {
         (K::BadConfig, _) => ErrorNum::RemoteRepositoryConfigBad,
         (K::Conflict, _) => ErrorNum::HotBackupConflict,
         // ArangoDB answers every global-lock timeout with 18 (408); in a job's status it is
-        // the "more specific" number spec §5 allows over 7005/7006.
+        // the "more specific" number docs/hot-backup-api.md §5 allows over 7005/7006.
         (K::LockTimeout, _) => ErrorNum::LockTimeout,
         (K::NoSpace, _) => ErrorNum::NoSpaceLeft,
-        // An id that cannot be a backup id names no backup where one is looked up (spec §2:
-        // path tricks are 404), each endpoint with its own number (spec §4) ...
+        // An id that cannot be a backup id names no backup where one is looked up
+        // (docs/hot-backup-api.md §2, "Ids from outside"), each endpoint with its own number
+        // (§4.2-§4.4) ...
         (K::InvalidId | K::NoSuchBackup, O::List) => ErrorNum::HttpNotFound,
         (K::InvalidId | K::NoSuchBackup, O::Delete) => ErrorNum::FileNotFound,
         (K::InvalidId | K::NoSuchBackup, O::Restore) => ErrorNum::NoSuchHotBackup,
@@ -122,7 +124,7 @@ pub fn error_num(kind: ErrorKind, operation: Operation) -> ErrorNum {
         }
         // Inside a job, a value that cannot be used was met in the data (a key a store
         // refuses, a name in a remote SHA256SUMS), not sent by the client: the transfer
-        // failed (spec §5: 7005/7006).
+        // failed (docs/hot-backup-api.md §5: 7005/7006).
         (K::BadParameter, O::Upload | O::Download) => operation.failure(),
         (K::BadParameter, _) => ErrorNum::BadParameter,
         (K::NotFound | K::Integrity | K::Cancelled | K::Storage | K::Internal, _) => {

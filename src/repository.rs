@@ -1,7 +1,7 @@
 //! Remote repository strings, `<section>:<path>`, normalised exactly as ArangoDB does.
 //!
-//! The rules (behaviour spec §6) decide which bytes of a user's string name a section of the
-//! config and which name a place in it; every failure is a [`RepositoryError`] that names the
+//! The rules (docs/hot-backup-api.md §6) decide which bytes of a user's string name a section of
+//! the config and which name a place in it; every failure is a [`RepositoryError`] that names the
 //! rule broken and becomes errorNum 7008.
 
 use std::fmt;
@@ -27,7 +27,7 @@ impl fmt::Display for Repository {
     }
 }
 
-/// Why a repository string was refused. Each variant is one rule of the spec.
+/// Why a repository string was refused. Each variant is one rule of docs/hot-backup-api.md §6.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RepositoryError {
     #[error("remote repository must be <section>:<path>: no colon in {0:?}")]

@@ -1,4 +1,4 @@
-//! Repository string normalisation: every vector of the behaviour spec §6, and more.
+//! Repository string normalisation: every vector of docs/hot-backup-api.md §6, and more.
 
 use ferry::config::Config;
 use ferry::repository::{RepositoryError, normalise};
@@ -16,7 +16,7 @@ fn config() -> Config {
 
 /// `(input, local prefix, expected result or None for a 7008 failure)`.
 const VECTORS: &[(&str, &str, Option<&str>)] = &[
-    // The spec's table.
+    // The vectors of docs/hot-backup-api.md §6.
     ("", "/", None),
     (":", "/", None),
     ("noob:", "/", None),

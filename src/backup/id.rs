@@ -1,4 +1,4 @@
-//! Backup ids (spec §2): `<UTC timestamp with '.' for ':'>_<sanitised label>`.
+//! Backup ids (docs/hot-backup-api.md §2): `<UTC timestamp with '.' for ':'>_<sanitised label>`.
 //!
 //! An id is also a directory name in the backup directory, so an id that comes from outside
 //! (a request body, a directory listing, a remote) is only ever held as a [`BackupId`], and

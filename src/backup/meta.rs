@@ -1,7 +1,8 @@
-//! `META`, the JSON document that describes a backup and marks it complete (spec §3).
+//! `META`, the JSON document that describes a backup and marks it complete
+//! (docs/hot-backup-api.md §3).
 //!
 //! A backup directory without `META` is unfinished and never listed, so `META` is always the
-//! last file written. The keys are written in the spec's order (the struct's field order;
+//! last file written. The keys are written in the order of §3 (the struct's field order;
 //! serde_json keeps it). Reading is lenient about keys older ArangoDB versions do not write,
 //! so backups made by ArangoDB itself and downloaded from a repository can be listed.
 

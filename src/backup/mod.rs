@@ -1,9 +1,9 @@
 //! Local hot backups: ids, META, SHA256SUMS, the backup directory, the write lock.
 //!
-//! A backup is a directory `<backup-dir>/<id>/` holding a snapshot of the data directory,
-//! its `SHA256SUMS` and, written last, its `META` (spec §3). [`BackupDir`] lists, creates,
-//! deletes and restores them; [`WriteLock`] is the protocol between writers of the data
-//! directory and a backup that needs a consistent snapshot. Everything here blocks on the
+//! A backup is a directory `<backup-dir>/<id>/` holding a snapshot of the data directory, its
+//! `SHA256SUMS` and, written last, its `META` (docs/hot-backup-api.md §3). [`BackupDir`] lists,
+//! creates, deletes and restores them; [`WriteLock`] is the protocol between writers of the
+//! data directory and a backup that needs a consistent snapshot. Everything here blocks on the
 //! file system; the server calls it through `spawn_blocking`.
 
 pub mod create;

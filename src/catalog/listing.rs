@@ -11,7 +11,8 @@
 //!   wrong size shows in the total; `ferry verify` names it).
 //!
 //! Top-level names that are not backup ids are reported as `other`, never touched; names
-//! starting with `.` are scratch names and not listed at all (spec §3).
+//! starting with `.` are scratch names and not listed at all (no id starts with `.`:
+//! docs/hot-backup-api.md §2, §3).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 

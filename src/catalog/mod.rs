@@ -2,7 +2,7 @@
 //! [`Backend`](crate::store::Backend).
 //!
 //! A repository is a plain tree, `<root>/<id>/` per backup, holding the data files,
-//! `SHA256SUMS` and, written last, `META` (behaviour spec §3). From that alone:
+//! `SHA256SUMS` and, written last, `META` (docs/hot-backup-api.md §3). From that alone:
 //!
 //! - [`Catalog::list`]: every backup and its state, from *one* listing of the repository plus
 //!   the two small files of each backup (`META`, `SHA256SUMS`); no data file is read.

@@ -43,8 +43,8 @@ impl JobError {
         self.kind == ErrorKind::Cancelled
     }
 
-    /// The errorNum of this failure in a job of `direction` (spec §5: 7005/7006, or more
-    /// specific).
+    /// The errorNum of this failure in a job of `direction` (docs/hot-backup-api.md §5: 7005/7006,
+    /// or more specific; the table is §7).
     pub fn num(&self, direction: Direction) -> ErrorNum {
         error_num(self.kind, operation(direction))
     }

@@ -1,4 +1,5 @@
-//! A job as stored on disk, and the status object the API shows for it (spec §5).
+//! A job as stored on disk, and the status object the API shows for it
+//! (docs/hot-backup-api.md §5).
 
 use std::fmt;
 use std::path::Path;
@@ -104,7 +105,7 @@ pub fn now_string() -> String {
 }
 
 impl JobRecord {
-    /// The status object of spec §5, with Ferry's byte counts added.
+    /// The status object of docs/hot-backup-api.md §5, with Ferry's byte counts added.
     pub fn status(&self, live: Option<Snapshot>) -> Value {
         let p = live.map(Recorded::from).unwrap_or(self.progress);
         let id_key = match self.direction {

@@ -1,5 +1,6 @@
 //! From a config section and a path to a ready [`Location`]: which provider a section's
-//! type names. Each provider reads its own options (rclone's names, behaviour spec §6).
+//! type names. Each provider reads its own options (rclone's names,
+//! docs/hot-backup-api.md §6).
 
 use std::sync::Arc;
 

@@ -1,6 +1,6 @@
-//! The local disk fills up during a download: `ferry download` fails with errorNum 7004 (spec
-//! §1, "no space left on device") and removes what it staged; `ferry copy` fails with the
-//! system's message.
+//! The local disk fills up during a download: `ferry download` fails with errorNum 7004
+//! (docs/hot-backup-api.md §7, "no space left on device") and removes what it staged; `ferry
+//! copy` fails with the system's message.
 //!
 //! The full disk is a 1 MiB tmpfs mounted over the destination in a mount namespace of the
 //! `ferry` process alone (`unshare -m` as root, `unshare -rm` otherwise): nothing outside the

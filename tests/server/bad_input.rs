@@ -1,8 +1,8 @@
-//! Bad request bodies for every endpoint (issue 7): malformed, truncated, non-UTF-8, with
-//! NUL bytes, deeply nested, with huge numbers, wrongly typed, incomplete, naming unknown
+//! Bad request bodies for every endpoint (issue 7): malformed, truncated, non-UTF-8, with NUL
+//! bytes, deeply nested, with huge numbers, wrongly typed, incomplete, naming unknown
 //! repository types, too long, oversized. Each must be answered, and answered with the error
-//! the spec gives it (§1, §4, §6) in ArangoDB's envelope: never a 5xx, never a hang, and no
-//! work done (no backup created, no job started).
+//! docs/hot-backup-api.md gives it (§1, §4, §6, §7) in ArangoDB's envelope: never a 5xx, never
+//! a hang, and no work done (no backup created, no job started).
 //!
 //! The cases are a table; the test goes over all of them and reports how many it sent.
 
@@ -252,8 +252,8 @@ fn missing() -> Vec<Case> {
         .collect()
 }
 
-/// Repositories and configs that cannot be used: 400, errorNum 7008 (spec §6), for upload
-/// and download alike, checked before anything else is done.
+/// Repositories and configs that cannot be used: 400, errorNum 7008 (docs/hot-backup-api.md
+/// §6), for upload and download alike, checked before anything else is done.
 fn bad_repositories() -> Vec<Case> {
     let local = local_config();
     let mut pairs: Vec<(String, Value)> = [
@@ -322,9 +322,9 @@ fn bad_repositories() -> Vec<Case> {
     cases
 }
 
-/// Ids and job ids that name nothing, including path tricks and strings far too long to be
-/// ids (spec §2, §4): 404 with each operation's errorNum, or 400/10 for an id that cannot
-/// be a backup id in a transfer.
+/// Ids and job ids that name nothing, including path tricks and strings far too long to be ids
+/// (docs/hot-backup-api.md §2, §4): 404 with each operation's errorNum, or 400/10 for an id
+/// that cannot be a backup id in a transfer.
 fn unknown_and_too_long() -> Vec<Case> {
     let ids: Vec<String> = [
         "",
@@ -433,7 +433,7 @@ async fn every_bad_body_gets_its_error_on_every_endpoint() {
         assert_eq!(code, 404, "a job was started: {answer}");
     }
     eprintln!(
-        "bad_input: {} bad bodies answered as the spec says",
+        "bad_input: {} bad bodies answered as docs/hot-backup-api.md says",
         cases.len()
     );
 }

@@ -1,5 +1,6 @@
-//! What the answers must look like: the envelopes and the job status object (spec §1, §5),
-//! and the digests that compare data directories, backups and repositories.
+//! What the answers must look like: the envelopes and the job status object
+//! (docs/hot-backup-api.md §1, §5), and the digests that compare data directories, backups and
+//! repositories.
 
 use std::fs;
 use std::path::Path;
@@ -64,7 +65,7 @@ pub fn is_utc_time(s: &str) -> bool {
     s.len() == 20 && chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%SZ").is_ok()
 }
 
-/// The status object of spec §5 (with Ferry's byte counts).
+/// The status object of docs/hot-backup-api.md §5 (with Ferry's byte counts).
 pub fn check_status(kind: Kind, job: &str, status: &Value) {
     assert_eq!(
         keys(status),
@@ -167,7 +168,8 @@ pub fn backup_data_digest(dir: &Path) -> Vec<(String, String)> {
         .collect()
 }
 
-/// Runs `sha256sum -c SHA256SUMS` in `dir` (the format promise of spec §3).
+/// Runs `sha256sum -c SHA256SUMS` in `dir` (the format promise of
+/// docs/hot-backup-api.md §3).
 pub fn sha256sum_check(dir: &Path) {
     let out = Command::new("sha256sum")
         .args(["-c", "--quiet", "SHA256SUMS"])

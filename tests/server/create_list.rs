@@ -1,4 +1,5 @@
-//! Spec §2-§4: create (ids, labels, the write lock) and list (META, server id, odd entries).
+//! docs/hot-backup-api.md §2-§4.2: create (ids, labels, the write lock) and list (META, server
+//! id, odd entries).
 
 use std::fs;
 

@@ -1,7 +1,8 @@
-//! The backup directory's disk fills up during a download job: the job FAILs with errorNum
-//! 7004 (spec §1) and removes what it staged. The disk is a 1 MiB tmpfs mounted over the
-//! backup directory in a mount namespace of the server alone (`unshare -m` as root, `-rm`
-//! otherwise), looked at through `/proc/<pid>/root`. Where that is impossible the test fails.
+//! The backup directory's disk fills up during a download job: the job FAILs with errorNum 7004
+//! (docs/hot-backup-api.md §7) and removes what it staged. The disk is a 1 MiB tmpfs mounted
+//! over the backup directory in a mount namespace of the server alone (`unshare -m` as root,
+//! `-rm` otherwise), looked at through `/proc/<pid>/root`. Where that is impossible the test
+//! fails.
 
 use std::fs;
 

@@ -1,5 +1,5 @@
-//! Spec §4-§5, jobs over a local repository: ids across restarts, concurrent jobs, aborts,
-//! downloads that must fail without leaving anything behind.
+//! docs/hot-backup-api.md §4.5-§5, jobs over a local repository: ids across restarts,
+//! concurrent jobs, aborts, downloads that must fail without leaving anything behind.
 
 use std::fs;
 

@@ -1,5 +1,5 @@
 //! `ferry serve` end to end: the real binary on a free port, driven over HTTP the way
-//! ArangoDB's clients drive ArangoDB (behaviour spec `hot-backup-behaviour.md`).
+//! ArangoDB's clients drive ArangoDB (what docs/hot-backup-api.md says).
 //!
 //! The S3 cases need the storage servers that `backends/run` starts (moto, s3s-fs) and fail
 //! loudly without their settings.

@@ -1,4 +1,4 @@
-//! Spec §4: delete and restore.
+//! docs/hot-backup-api.md §4.3, §4.4: delete and restore.
 
 use std::fs;
 use std::io::{Seek, SeekFrom, Write};

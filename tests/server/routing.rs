@@ -1,4 +1,5 @@
-//! Spec §1: routes, methods, suffixes, request bodies, envelopes, `/_api/version`.
+//! docs/hot-backup-api.md §1: routes, methods, suffixes, request bodies, envelopes,
+//! `/_api/version`.
 
 use serde_json::{Value, json};
 

@@ -1,5 +1,6 @@
-//! Spec §3-§6 against S3 servers (moto, s3s-fs, reached through `backends/run`'s settings):
-//! the upload/download round trip, the remote layout read back independently of the job.
+//! docs/hot-backup-api.md §3-§6 against S3 servers (moto, s3s-fs, reached through
+//! `backends/run`'s settings): the upload/download round trip, the remote layout read back
+//! independently of the job.
 
 use ferry::config::Config;
 use ferry::repository::normalise;
@@ -197,7 +198,8 @@ async fn s3_paths_are_normalised_and_options_may_be_json_scalars() {
     let server = Server::start().await;
     let id = server.create_id("norm").await;
     let prefix = random_prefix("norm");
-    // `S3:/<bucket>//<prefix>/./a/../` is `S3:<bucket>/<prefix>` (spec §6.2, §6.4).
+    // `S3:/<bucket>//<prefix>/./a/../` is `S3:<bucket>/<prefix>` (docs/hot-backup-api.md §6,
+    // rules 3, 5).
     let repo = format!("S3:/{}//{prefix}/./a/../", s3.bucket);
     let mut config = s3.config();
     config["S3"]["force_path_style"] = json!(true);

@@ -1,5 +1,6 @@
-//! Spec §5 and README: a secret access key never shows in a status, an error answer, the
-//! metrics or the server's log, whether the job succeeds, fails or is refused.
+//! docs/hot-backup-api.md §5, §6 and docs/security.md: a secret access key never shows in a
+//! status, an error answer, the metrics or the server's log, whether the job succeeds, fails or
+//! is refused.
 
 use serde_json::{Value, json};
 

@@ -1,6 +1,6 @@
-//! Transfers caught in the middle (spec §4-§5): abort, and `kill -9` of the server with a
-//! restart on the same directories. The storage server (moto) is reached through a
-//! bandwidth-limited proxy, so "the middle" lasts seconds on any machine.
+//! Transfers caught in the middle (docs/hot-backup-api.md §4.5-§5): abort, and `kill -9` of the
+//! server with a restart on the same directories. The storage server (moto) is reached through
+//! a bandwidth-limited proxy, so "the middle" lasts seconds on any machine.
 
 use serde_json::{Value, json};
 

@@ -1,5 +1,6 @@
-//! Spec §3-§6 with a local repository: the seed's upload and download examples replayed,
-//! the remote layout, and every way a transfer request can be refused.
+//! docs/hot-backup-api.md §3-§6 with a local repository: the upload and download examples of
+//! ArangoDB's documentation replayed, the remote layout, and every way a transfer request can
+//! be refused.
 
 use std::fs;
 use std::os::unix::fs::MetadataExt;
@@ -199,7 +200,7 @@ async fn unknown_backups_jobs_and_bad_repositories_are_refused() {
         .await;
     assert!(message.contains("2020-01-01T00.00.00Z_nope"), "{message}");
 
-    // Each rule of §6, for both directions; the message names the rule.
+    // Each rule of docs/hot-backup-api.md §6, for both directions; the message names the rule.
     let cases: Vec<(String, Value, &str)> = vec![
         (String::new(), local_config(), "colon"),
         (":".into(), local_config(), "empty"),
@@ -323,7 +324,7 @@ async fn local_repositories_must_lie_under_the_local_path_prefix() {
         }
     }
     assert!(!root.path().join("other").exists());
-    // Under the prefix, `..` applied first (spec §6.2), it works.
+    // Under the prefix, `..` applied first (docs/hot-backup-api.md §6, rules 3, 4), it works.
     let repo = format!("local:/{}//sub/./x/../repo/", allowed.display());
     server.upload_completed(&id, &repo, local_config()).await;
     assert_eq!(names(&allowed), ["sub"]);
