@@ -9,6 +9,7 @@ pub mod backup;
 pub mod blocking;
 pub mod catalog;
 pub mod config;
+pub mod durable;
 pub mod engine;
 pub mod error;
 pub mod error_table;

@@ -143,23 +143,8 @@ impl JobRecord {
 
     /// Writes the record atomically (temp file, fsync, rename), readable by the owner only.
     pub fn save(&self, dir: &Path) -> Result<()> {
-        use std::io::Write;
-        use std::os::unix::fs::OpenOptionsExt;
         std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-        let path = dir.join(format!("{}.json", self.id));
-        let tmp = dir.join(format!(".{}.json.tmp", self.id));
         let data = serde_json::to_vec_pretty(self).map_err(|e| Error::Other(e.to_string()))?;
-        let mut file = std::fs::OpenOptions::new()
-            .create(true)
-            .truncate(true)
-            .write(true)
-            .mode(0o600)
-            .open(&tmp)
-            .map_err(|e| Error::io(&tmp, e))?;
-        file.write_all(&data)
-            .and_then(|()| file.sync_all())
-            .map_err(|e| Error::io(&tmp, e))?;
-        std::fs::rename(&tmp, &path).map_err(|e| Error::io(&path, e))?;
-        crate::store::local::sync_dir(dir)
+        crate::durable::write_private(dir, &format!("{}.json", self.id), &data)
     }
 }

@@ -309,23 +309,8 @@ impl AsyncStore {
 
 /// Writes a record atomically, readable by the owner only (an answer may name paths).
 fn save(dir: &Path, record: &Record) -> Result<()> {
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
-    let path = dir.join(format!("{}.json", record.id));
-    let tmp = dir.join(format!(".{}.json.tmp", record.id));
     let data = serde_json::to_vec(record).map_err(|e| Error::Other(e.to_string()))?;
-    let mut file = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(true)
-        .write(true)
-        .mode(0o600)
-        .open(&tmp)
-        .map_err(|e| Error::io(&tmp, e))?;
-    file.write_all(&data)
-        .and_then(|()| file.sync_all())
-        .map_err(|e| Error::io(&tmp, e))?;
-    std::fs::rename(&tmp, &path).map_err(|e| Error::io(&path, e))?;
-    crate::store::local::sync_dir(dir)
+    crate::durable::write_private(dir, &format!("{}.json", record.id), &data)
 }
 
 #[cfg(test)]

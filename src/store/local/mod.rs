@@ -62,12 +62,7 @@ fn staged_stem(name: &str) -> String {
     format!("{}~{}", &name[..cut], &digest[..24])
 }
 
-/// fsyncs a directory so that a rename or create in it survives power loss.
-pub fn sync_dir(dir: &Path) -> Result<()> {
-    File::open(dir)
-        .and_then(|d| d.sync_all())
-        .map_err(|e| Error::io(dir, e))
-}
+pub use crate::durable::sync_dir;
 
 impl LocalBackend {
     pub fn new(root: impl Into<PathBuf>) -> Self {
