@@ -64,6 +64,11 @@ fn every_path_the_api_reference_names_exists() {
 }
 
 #[test]
+fn every_path_the_architecture_names_exists() {
+    assert_named_paths_exist("ARCHITECTURE.md");
+}
+
+#[test]
 fn paths_are_found_where_prose_names_them() {
     let found = paths_named(
         "in `src/store/layer/retry.rs`, (src/engine/) and src/a.rs. not ../src/x.rs or src/store/<provider>/",
