@@ -38,17 +38,62 @@ pub enum ErrorNum {
     DatabaseNotFound = 1228,
     HotBackupInternal = 7001,
     HotRestoreInternal = 7002,
+    /// A cluster backup has more pieces than the cluster has DB servers (`src/cluster/`).
+    TopologyMismatch = 7003,
     NoSpaceLeft = 7004,
     FailedToUpload = 7005,
     FailedToDownload = 7006,
     NoSuchHotBackup = 7007,
     RemoteRepositoryConfigBad = 7008,
+    /// A DB server could not take its write lock for a cluster backup.
+    LocalLockFailed = 7009,
+    /// A DB server could not be reached to take its write lock; the client may retry.
+    LocalLockRetry = 7010,
     HotBackupConflict = 7011,
+    /// A coordinator could not reach every DB server within its retry time.
+    DbServersUnreachable = 7012,
 }
 
 impl ErrorNum {
     pub fn code(self) -> i64 {
         self as i64
+    }
+
+    /// The number a code stands for, when Ferry knows it (a coordinator passing on its DB
+    /// servers' errors).
+    pub fn from_code(code: i64) -> Option<ErrorNum> {
+        use ErrorNum::*;
+        [
+            Failed,
+            Forbidden,
+            NotImplemented,
+            BadParameter,
+            FileNotFound,
+            LockTimeout,
+            QueueFull,
+            ShuttingDown,
+            HttpBadParameter,
+            HttpUnauthorized,
+            HttpNotFound,
+            HttpMethodNotAllowed,
+            CorruptedJson,
+            SuperfluousSuffixes,
+            DatabaseNotFound,
+            HotBackupInternal,
+            HotRestoreInternal,
+            TopologyMismatch,
+            NoSpaceLeft,
+            FailedToUpload,
+            FailedToDownload,
+            NoSuchHotBackup,
+            RemoteRepositoryConfigBad,
+            LocalLockFailed,
+            LocalLockRetry,
+            HotBackupConflict,
+            DbServersUnreachable,
+        ]
+        .into_iter()
+        .find(|n| n.code() == code)
     }
 
     /// HTTP status for an error number, as ArangoDB derives it.
@@ -59,10 +104,13 @@ impl ErrorNum {
             | ErrorNum::FileNotFound
             | ErrorNum::NoSuchHotBackup
             | ErrorNum::DatabaseNotFound => 404,
-            ErrorNum::QueueFull | ErrorNum::ShuttingDown => 503,
+            ErrorNum::QueueFull
+            | ErrorNum::ShuttingDown
+            | ErrorNum::LocalLockRetry
+            | ErrorNum::DbServersUnreachable => 503,
             ErrorNum::HttpMethodNotAllowed => 405,
             ErrorNum::HttpUnauthorized | ErrorNum::Forbidden => 401,
-            ErrorNum::Failed | ErrorNum::HotBackupInternal => 500,
+            ErrorNum::Failed | ErrorNum::HotBackupInternal | ErrorNum::LocalLockFailed => 500,
             ErrorNum::NotImplemented => 501,
             _ => 400,
         }

@@ -8,6 +8,7 @@
 pub mod backup;
 pub mod blocking;
 pub mod catalog;
+pub mod cluster;
 pub mod config;
 pub mod durable;
 pub mod engine;

@@ -70,6 +70,8 @@ struct Draft<'a> {
     scratch: PathBuf,
     data_dir: &'a Path,
     inconsistent: bool,
+    /// 1 on a single server; N for a piece of a cluster backup.
+    nr_db_servers: u32,
 }
 
 impl BackupDir {
@@ -96,12 +98,56 @@ impl BackupDir {
             }
         };
         let taken = Utc::now();
-        let (id, scratch) = self.reserve(&BackupId::generate(taken, label))?;
+        let reserved = self.reserve(&BackupId::generate(taken, label))?;
+        self.take(reserved, data_dir, lock, (inconsistent, 1), options, taken)
+    }
+
+    /// Takes one DB server's piece of a cluster backup: exactly the id `id` (which the
+    /// coordinator chose for every piece), under `lock`, which the coordinator had this
+    /// server take beforehand (`None`: without it, marked potentially inconsistent), with
+    /// `nr_db_servers` in its `META`. An existing backup `id` is a conflict.
+    pub fn create_piece(
+        &self,
+        data_dir: &Path,
+        id: &BackupId,
+        lock: Option<ExclusiveGuard>,
+        nr_db_servers: u32,
+        options: &CreateOptions,
+    ) -> Result<Meta> {
+        fs::create_dir_all(&self.root).map_err(BackupError::at(&self.root))?;
+        self.check_outside(data_dir)?;
+        let inconsistent = lock.is_none();
+        let scratch = self.root.join(format!(".creating-{}", id.scratch_name()));
+        if occupied(&self.path(id)) {
+            return Err(BackupError::Conflict(format!("backup {id} exists already")));
+        }
+        fs::create_dir(&scratch).map_err(|e| match e.kind() {
+            io::ErrorKind::AlreadyExists => {
+                BackupError::Conflict(format!("backup {id} is being created already"))
+            }
+            _ => BackupError::io(&scratch, e),
+        })?;
+        let reserved = (id.clone(), scratch);
+        let marks = (inconsistent, nr_db_servers);
+        self.take(reserved, data_dir, lock, marks, options, Utc::now())
+    }
+
+    /// Assembles the reserved backup; any failure removes its scratch directory.
+    fn take(
+        &self,
+        (id, scratch): (BackupId, PathBuf),
+        data_dir: &Path,
+        lock: Option<ExclusiveGuard>,
+        (inconsistent, nr_db_servers): (bool, u32),
+        options: &CreateOptions,
+        taken: chrono::DateTime<Utc>,
+    ) -> Result<Meta> {
         let draft = Draft {
             id,
             scratch,
             data_dir,
             inconsistent,
+            nr_db_servers,
         };
         let result = self.assemble(&draft, lock, options, taken);
         if result.is_err() {
@@ -152,7 +198,10 @@ impl BackupDir {
         let sums = manifest.to_text();
         size += sums.len() as u64;
         files += 1;
-        let meta = Meta::new(draft.id.clone(), taken, size, files, draft.inconsistent);
+        let meta = Meta {
+            nr_db_servers: draft.nr_db_servers,
+            ..Meta::new(draft.id.clone(), taken, size, files, draft.inconsistent)
+        };
         tree::write_synced(&draft.scratch.join(MANIFEST_FILE), sums.as_bytes())?;
         tree::write_synced(&draft.scratch.join(META_FILE), &meta.to_bytes()?)?;
         let dirs: Vec<Entry> = entries

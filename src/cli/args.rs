@@ -286,6 +286,14 @@ pub struct ServeArgs {
     /// then the connection is closed.
     #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration)]
     pub header_read_timeout: std::time::Duration,
+    /// Serve as a cluster's coordinator in front of this DB server (`http://host:port` of
+    /// a `ferry serve`); repeatable, one per DB server (docs/cluster.md).
+    #[arg(long = "dbserver", value_name = "URL")]
+    pub dbservers: Vec<String>,
+    /// How long a coordinator keeps trying a DB server it cannot reach before it answers
+    /// errorNum 7012.
+    #[arg(long, value_name = "SECONDS", default_value_t = 120)]
+    pub dbserver_retry: u64,
 }
 
 /// Flags every transfer command takes.

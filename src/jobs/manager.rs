@@ -203,6 +203,7 @@ impl JobManager {
             backups: self.inner.backups.clone(),
             repository,
             id,
+            piece: record.piece.clone(),
             options: self.inner.options.clone(),
             context: (self.inner.context.clone())
                 .with_journal_name(format!("job-{}", record.id))
@@ -224,11 +225,31 @@ impl JobManager {
         repository: &str,
         config: &Value,
     ) -> Result<String, StartError> {
+        self.start_piece(direction, backup_id, repository, config, None)
+    }
+
+    /// [`Self::start`] for a DB server's piece of a cluster backup, which lives at
+    /// `<repository>/<id>/<piece>` (`piece` being a DB server id, `PRMR-<uuid>`).
+    pub fn start_piece(
+        &self,
+        direction: Direction,
+        backup_id: &str,
+        repository: &str,
+        config: &Value,
+        piece: Option<&str>,
+    ) -> Result<String, StartError> {
+        if let Some(p) = piece.filter(|p| !super::transfer::is_piece_name(p)) {
+            return Err(JobError::new(
+                ErrorKind::BadParameter,
+                format!("{p:?} cannot name a piece of a cluster backup"),
+            ));
+        }
         let mut record = JobRecord {
             id: String::new(),
             direction,
             backup_id: backup_id.to_owned(),
             repository: repository.to_owned(),
+            piece: piece.map(str::to_owned),
             config: config.clone(),
             created: now_string(),
             state: JobState::Ack,

@@ -74,6 +74,9 @@ pub struct JobRecord {
     pub direction: Direction,
     pub backup_id: String,
     pub repository: String,
+    /// A DB server's piece of a cluster backup: its subtree `<repository>/<id>/<piece>`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub piece: Option<String>,
     pub config: Value,
     /// Creation time, `2026-08-04T15:27:52Z`.
     pub created: String,

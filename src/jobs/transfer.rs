@@ -36,6 +36,17 @@ pub enum Direction {
     Download,
 }
 
+/// Whether `name` may name a piece of a cluster backup: one plain path segment
+/// (`PRMR-<uuid>`, or whatever a DB server's id is), never `.` or `..`.
+pub fn is_piece_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 128
+        && !name.starts_with('.')
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.')
+}
+
 /// Everything one backup transfer needs.
 #[derive(Debug, Clone)]
 pub struct BackupTransfer {
@@ -43,6 +54,9 @@ pub struct BackupTransfer {
     /// The repository root (`<section>:<path>` resolved); backups are `<root>/<id>/`.
     pub repository: Location,
     pub id: BackupId,
+    /// A DB server's piece of a cluster backup: its files are `<root>/<id>/<piece>/`, and
+    /// the pieces of the same server in other backups are the known content.
+    pub piece: Option<String>,
     pub options: Options,
     /// The job's journal, budget, progress and abort switch.
     pub context: Context,
@@ -70,7 +84,19 @@ impl BackupTransfer {
     }
 
     fn remote(&self) -> Location {
-        self.repository.child(self.id.as_str())
+        self.of_backup(self.id.as_str())
+    }
+
+    /// Where backup `id`'s files are under the root: `<id>`, or this piece of it.
+    fn rel_of(&self, id: &str) -> String {
+        match &self.piece {
+            Some(piece) => format!("{id}/{piece}"),
+            None => id.to_owned(),
+        }
+    }
+
+    fn of_backup(&self, id: &str) -> Location {
+        self.repository.child(&self.rel_of(id))
     }
 
     /// `work`, given up as soon as the job is aborted (before it starts, too).
@@ -165,16 +191,20 @@ impl BackupTransfer {
     async fn repository_content(&self) -> Result<HashMap<String, String>, JobError> {
         let repo = &self.repository;
         let listing = self.list(repo).await?;
+        let meta = match &self.piece {
+            Some(piece) => format!("/{piece}/{META_FILE}"),
+            None => format!("/{META_FILE}"),
+        };
         let complete: std::collections::HashSet<&str> = listing
             .iter()
-            .filter_map(|o| o.key.strip_suffix(&format!("/{META_FILE}")))
+            .filter_map(|o| o.key.strip_suffix(&meta))
             .filter(|b| !b.contains('/') && *b != self.id.as_str())
             .collect();
         let present: std::collections::HashSet<&str> =
             listing.iter().map(|o| o.key.as_str()).collect();
         let mut known = HashMap::new();
         for backup in complete {
-            let sums = repo.child(backup);
+            let sums = self.of_backup(backup);
             let Some(text) = self.get_small(&sums, MANIFEST_FILE).await? else {
                 continue;
             };
@@ -191,7 +221,7 @@ impl BackupTransfer {
             // Only files the listing shows: a damaged backup's SHA256SUMS names files that are
             // gone, and a copy from one of those would fail the whole upload.
             for (path, sha) in manifest.iter() {
-                if present.contains(format!("{backup}/{path}").as_str()) {
+                if present.contains(format!("{}/{path}", self.rel_of(backup)).as_str()) {
                     known
                         .entry(sha.to_owned())
                         .or_insert_with(|| sums.key(path));

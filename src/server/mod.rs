@@ -58,6 +58,8 @@ pub struct ServerConfig {
     /// Connections at once, and how long a request head may take (`--max-connections`,
     /// `--header-read-timeout`).
     pub connections: ConnectionLimits,
+    /// The DB servers of a coordinator (none: a single server or a DB server).
+    pub cluster: crate::cluster::Config,
 }
 
 /// What every request handler reads.
@@ -75,6 +77,8 @@ pub struct AppState {
     pub uptime: statistics::Uptime,
     /// Failsafe copies a restore keeps.
     pub keep_failsafe: usize,
+    /// Its DB server id and locks, its DB servers on a coordinator ([`crate::cluster`]).
+    pub cluster: crate::cluster::Node,
 }
 
 impl AppState {
@@ -84,15 +88,7 @@ impl AppState {
         for dir in [&config.data_dir, &config.backup_dir, &config.state_dir] {
             std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
         }
-        let id_file = config.state_dir.join("server-id");
-        let server_id = match std::fs::read_to_string(&id_file) {
-            Ok(id) if id.starts_with("SNGL-") => id.trim().to_owned(),
-            _ => {
-                let id = format!("SNGL-{}", uuid::Uuid::new_v4());
-                std::fs::write(&id_file, &id).map_err(|e| Error::io(&id_file, e))?;
-                id
-            }
-        };
+        let server_id = crate::cluster::persistent_id(&config.state_dir.join("server-id"), "SNGL")?;
         let backups = BackupDir::new(&config.backup_dir);
         let mut repositories = config.repositories.clone();
         repositories.own_dirs = OwnDirs {
@@ -119,6 +115,7 @@ impl AppState {
             async_jobs: async_store::AsyncStore::open(&config.state_dir, config.limits.retention)?,
             uptime: statistics::Uptime::default(),
             keep_failsafe: config.keep_failsafe.max(1),
+            cluster: crate::cluster::Node::open(&config.state_dir, &config.cluster)?,
         }))
     }
 }
@@ -140,6 +137,7 @@ pub fn router(state: Arc<AppState>, auth: auth::Auth) -> Router {
     Router::new()
         .nest("/_db/{database}", api.clone())
         .merge(api)
+        .merge(crate::cluster::internal::routes())
         .fallback(not_found)
         .with_state(state)
         .layer(axum::middleware::from_fn_with_state(
@@ -182,6 +180,9 @@ async fn backup_endpoint(
     }
     let rest = params.get("rest").map(String::as_str).unwrap_or_default();
     let suffixes: Vec<&str> = rest.split('/').filter(|s| !s.is_empty()).collect();
+    let credentials = crate::cluster::Credentials(
+        (request.headers().get(axum::http::header::AUTHORIZATION)).cloned(),
+    );
     if suffixes.len() > 1 {
         return ApiError::new(
             ErrorNum::SuperfluousSuffixes,
@@ -208,7 +209,11 @@ async fn backup_endpoint(
         Err(e) => return e.into_response(),
     };
     let operation = suffixes.first().copied().unwrap_or_default();
-    match backup::dispatch(state, operation, body).await {
+    let answer = match state.cluster.coordinator.is_some() {
+        true => crate::cluster::dispatch(state, operation, body, credentials).await,
+        false => backup::dispatch(state, operation, body).await,
+    };
+    match answer {
         Ok(r) => r,
         Err(e) => {
             if e.num.http_status() >= 500 {

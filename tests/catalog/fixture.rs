@@ -68,6 +68,7 @@ impl Fixture {
             backups: BackupDir::new(&self.backups),
             repository: self.repo.clone(),
             id: backup_id,
+            piece: None,
             options: Options::default(),
             context: Context::new().with_state_dir(&self.state),
         };

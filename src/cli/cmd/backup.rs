@@ -53,6 +53,7 @@ impl Plan {
                 backups: BackupDir::new(&args.backups.backup_dir),
                 repository,
                 id,
+                piece: None,
                 options,
                 context: engine_context(&args.common, &stats),
             },

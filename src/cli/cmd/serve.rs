@@ -65,6 +65,10 @@ pub fn plan(args: ServeArgs) -> Result<ServerConfig, Failure> {
             max_connections: args.max_connections,
             header_read_timeout: args.header_read_timeout,
         },
+        cluster: ferry::cluster::Config {
+            dbservers: args.dbservers,
+            reachable_within: std::time::Duration::from_secs(args.dbserver_retry),
+        },
     })
 }
 
