@@ -106,6 +106,10 @@ fn every_num() -> Vec<ErrorNum> {
         N::NoSuchHotBackup,
         N::RemoteRepositoryConfigBad,
         N::HotBackupConflict,
+        N::TopologyMismatch,
+        N::LocalLockFailed,
+        N::LocalLockRetry,
+        N::DbServersUnreachable,
     ];
     for n in &all {
         match n {
@@ -131,7 +135,11 @@ fn every_num() -> Vec<ErrorNum> {
             | N::FailedToDownload
             | N::NoSuchHotBackup
             | N::RemoteRepositoryConfigBad
-            | N::HotBackupConflict => {}
+            | N::HotBackupConflict
+            | N::TopologyMismatch
+            | N::LocalLockFailed
+            | N::LocalLockRetry
+            | N::DbServersUnreachable => {}
         }
     }
     all
