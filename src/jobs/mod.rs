@@ -5,6 +5,7 @@ mod error;
 mod limits;
 mod manager;
 mod own_dirs;
+mod panic;
 mod present;
 mod record;
 mod repositories;
