@@ -99,6 +99,17 @@ pub struct FileSpec {
     pub sha256: Option<String>,
 }
 
+/// A listed object, to be copied with nothing known of its content yet.
+impl From<crate::store::ObjectInfo> for FileSpec {
+    fn from(o: crate::store::ObjectInfo) -> Self {
+        FileSpec {
+            key: o.key,
+            size: o.size,
+            sha256: None,
+        }
+    }
+}
+
 /// What a finished transfer did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Summary {
@@ -183,14 +194,7 @@ impl<'a> Transfer<'a> {
     /// Copies every file of the source tree.
     pub async fn copy_tree(&self) -> Result<Summary> {
         let listing = self.src.backend.list(&self.src.root).await?;
-        let files = listing
-            .into_iter()
-            .map(|o| FileSpec {
-                key: o.key,
-                size: o.size,
-                sha256: None,
-            })
-            .collect();
+        let files = listing.into_iter().map(FileSpec::from).collect();
         self.copy_files(files).await
     }
 

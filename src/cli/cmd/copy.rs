@@ -89,14 +89,7 @@ impl Plan {
                 (src, filtered(files, &filter), dst_place.location.clone())
             }
         };
-        let files = files
-            .into_iter()
-            .map(|o| FileSpec {
-                key: o.key,
-                size: o.size,
-                sha256: None,
-            })
-            .collect();
+        let files = files.into_iter().map(FileSpec::from).collect();
         let stats = Arc::new(Stats::default());
         Ok(Plan {
             src,
