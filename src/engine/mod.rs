@@ -120,6 +120,17 @@ pub struct Summary {
     pub bytes: u64,
     /// SHA-256 of every file, by key: what a manifest (SHA256SUMS) is written from.
     pub sha256: std::collections::BTreeMap<String, String>,
+    /// The files a [`Transfer::keep_going`] run could not copy, in the order they failed;
+    /// always empty otherwise (the first failure ends the run).
+    pub failed: Vec<FailedFile>,
+}
+
+/// A file a [`Transfer::keep_going`] run gave up on, and why (the error's text: the run
+/// went on, so there is no one error to return).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FailedFile {
+    pub key: String,
+    pub error: String,
 }
 
 /// A copy between two locations: [`Transfer::new`], then [`Transfer::with_known`] where the
@@ -133,6 +144,8 @@ pub struct Transfer<'a> {
     /// lie outside `dst`, e.g. in another backup). A file with such a SHA-256 is copied
     /// server-side instead of sent.
     known: HashMap<String, String>,
+    /// A failed file does not stop the others (see [`Transfer::keep_going`]).
+    keep_going: bool,
 }
 
 impl std::fmt::Debug for Transfer<'_> {
@@ -177,7 +190,17 @@ impl<'a> Transfer<'a> {
             options,
             context,
             known: HashMap::new(),
+            keep_going: false,
         }
+    }
+
+    /// A file that fails does not stop the others, as in rclone: the run copies all it can
+    /// and lists the failures in [`Summary::failed`] (what the CLI wants; a backup, where
+    /// one missing file spoils the whole, stops at the first). Cancellation still stops
+    /// everything. The journal of a run with failures stays, so a rerun resumes them.
+    pub fn keep_going(mut self) -> Self {
+        self.keep_going = true;
+        self
     }
 
     /// Content the destination's store already holds (SHA-256 → full key), copied
@@ -237,19 +260,30 @@ impl<'a> Transfer<'a> {
         let work = async {
             let mut transfers = futures::stream::iter(files)
                 .map(move |f| async move {
-                    let _slot = ramp.admit().await?;
-                    let outcome = run_ref.transfer(&f).await;
-                    ramp.widen();
-                    outcome
+                    let outcome = async {
+                        let _slot = ramp.admit().await?;
+                        let outcome = run_ref.transfer(&f).await;
+                        ramp.widen();
+                        outcome
+                    };
+                    (outcome.await, f.key)
                 })
                 .buffer_unordered(self.options.transfers.max(1));
             let mut first: Option<Error> = None;
-            while let Some(outcome) = transfers.next().await {
-                if let Err(e) = outcome
-                    && first.is_none()
-                {
-                    run_ref.stop.cancel();
-                    first = Some(e);
+            while let Some((outcome, key)) = transfers.next().await {
+                match outcome {
+                    Ok(()) => {}
+                    Err(e) if self.keep_going && !matches!(e, Error::Cancelled) => {
+                        tracing::error!(key = %key, error = %e, "failed to copy");
+                        let error = e.to_string();
+                        let mut summary = run_ref.summary.lock().unwrap_or_else(|p| p.into_inner());
+                        summary.failed.push(FailedFile { key, error });
+                    }
+                    Err(e) if first.is_none() => {
+                        run_ref.stop.cancel();
+                        first = Some(e);
+                    }
+                    Err(_) => {}
                 }
             }
             first.map_or(Ok(()), Err)
@@ -268,7 +302,11 @@ impl<'a> Transfer<'a> {
                     .lock()
                     .unwrap_or_else(|p| p.into_inner())
                     .clone();
-                run.journal.remove()?;
+                if summary.failed.is_empty() {
+                    run.journal.remove()?;
+                } else {
+                    crate::metrics::TRANSFER_ERRORS.inc();
+                }
                 Ok(summary)
             }
             Err(Error::Cancelled) => {

@@ -115,7 +115,25 @@ pub async fn run(plan: Plan) -> Result<Exit, Failure> {
     }
     let summary = transfer(&plan).await?;
     report(&summary, &plan.stats, plan.output, None);
-    Ok(no_transfer_exit(&plan, &summary))
+    Ok(failed_exit(&summary).unwrap_or_else(|| no_transfer_exit(&plan, &summary)))
+}
+
+/// The files a run could not copy, each on a line of stderr in rclone's words (`<file>:
+/// Failed to copy: <error>`), then how many: exit 1, as rclone ends a run with errors.
+/// `None` when every file was copied.
+pub fn failed_exit(summary: &Summary) -> Option<Exit> {
+    if summary.failed.is_empty() {
+        return None;
+    }
+    for f in &summary.failed {
+        eprintln!("ferry: error: {}: Failed to copy: {}", f.key, f.error);
+    }
+    let n = summary.failed.len();
+    eprintln!(
+        "ferry: error: {n} file{} failed to copy, the others were copied",
+        if n == 1 { "" } else { "s" }
+    );
+    Some(Exit::Error)
 }
 
 /// Exit 9 for `--error-on-no-transfer` when nothing was sent.
@@ -126,13 +144,15 @@ pub fn no_transfer_exit(plan: &Plan, summary: &Summary) -> Exit {
     Exit::Ok
 }
 
-/// Copies the plan's files, drawing progress. `Ok` means every file is at the destination
-/// and verified there (the engine's stage → verify → publish, or found present with the
-/// same SHA-256): what `sync` and `move` wait for before deleting anything.
+/// Copies the plan's files, drawing progress; a file that fails does not stop the others
+/// (rclone's way). Every file not in [`Summary::failed`] is at the destination and verified
+/// there (the engine's stage → verify → publish, or found present with the same SHA-256):
+/// `sync` and `move` delete only when that list is empty.
 pub async fn transfer(plan: &Plan) -> Result<Summary, Failure> {
     let stats = plan.stats.clone();
     let _ctrl_c = CancelOnCtrlC::new(plan.context.cancel().clone());
-    let transfer = Transfer::new(&plan.src, &plan.dst, &plan.options, plan.context.clone());
+    let transfer =
+        Transfer::new(&plan.src, &plan.dst, &plan.options, plan.context.clone()).keep_going();
     let display =
         progress::Display::start(stats.clone(), plan.output.json, plan.output.no_progress);
     let result = transfer.copy_files(plan.files.clone()).await;
@@ -196,6 +216,7 @@ pub fn report(summary: &Summary, stats: &Stats, output: Output, deleted: Option<
         let mut line = serde_json::json!({
             "event": "done", "files": summary.files, "copied": summary.copied,
             "serverSideCopied": summary.server_side_copied, "skipped": summary.skipped,
+            "failed": summary.failed.len(),
             "bytes": summary.bytes, "bytesTransferred": snap.bytes_transferred,
             "seconds": snap.elapsed.as_secs_f64(),
         });
@@ -204,7 +225,10 @@ pub fn report(summary: &Summary, stats: &Stats, output: Output, deleted: Option<
         }
         println!("{line}");
     } else {
-        let deleted = deleted.map_or(String::new(), |d| format!(", {d} deleted"));
+        let mut deleted = deleted.map_or(String::new(), |d| format!(", {d} deleted"));
+        if !summary.failed.is_empty() {
+            deleted.push_str(&format!(", {} failed", summary.failed.len()));
+        }
         eprintln!(
             "{} files ({} copied, {} copied server-side, {} already there{deleted}), {} in {:.1}s",
             summary.files,

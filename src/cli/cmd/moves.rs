@@ -2,14 +2,16 @@
 //! delete each source file, as rclone's `move` (cmd/move, fs/sync's `DoMove`). Nothing is
 //! deleted unless every copy succeeded and was verified at the destination, and each file
 //! is looked at there once more (size and stored SHA-256) right before its source goes.
-//! Overlapping SRC and DST are refused (exit 7), as rclone refuses them.
+//! Overlapping SRC and DST are refused (exit 7), as rclone refuses them. When some files
+//! fail to copy the others are copied, and no source file is deleted (rclone deletes the
+//! sources of those that were moved; a rerun of Ferry's does that).
 
 use std::path::Path;
 
 use ferry::engine::{FileSpec, Summary};
 
 use crate::cli::args::MoveArgs;
-use crate::cli::cmd::copy::{Plan, Verb, dry_run, no_transfer_exit, report, transfer};
+use crate::cli::cmd::copy::{Plan, Verb, dry_run, failed_exit, no_transfer_exit, report, transfer};
 use crate::cli::exit::{Exit, Failure};
 
 /// `verb`: [`Verb::Move`] or [`Verb::MoveTo`].
@@ -26,6 +28,11 @@ pub async fn run(args: &MoveArgs, verb: Verb) -> Result<Exit, Failure> {
         return Ok(Exit::Ok);
     }
     let summary = transfer(&plan).await?;
+    if !summary.failed.is_empty() {
+        report(&summary, &plan.stats, plan.output, Some(0));
+        eprintln!("ferry: error: not deleting source files as some failed to copy");
+        return Ok(failed_exit(&summary).unwrap_or(Exit::Error));
+    }
     for f in &plan.files {
         still_at_destination(&plan, &summary, f).await?;
         plan.src.backend.delete(&plan.src.key(&f.key)).await?;

@@ -3,6 +3,9 @@
 //! SRC lacks. Nothing is deleted unless every copy succeeded and was verified (rclone:
 //! "files in the destination won't be deleted if there were any errors at any point").
 //!
+//! - A file that fails to copy does not stop the others; then nothing is deleted, the
+//!   failures are listed and the run exits 1 (rclone's `not deleting files as there were
+//!   IO errors`).
 //! - Overlapping SRC and DST are refused before anything happens (exit 7, rclone's
 //!   `fs.ErrorOverlapping`).
 //! - `--max-delete N`: when more than N files would be deleted, none is, and the run ends
@@ -19,12 +22,15 @@ use std::collections::HashSet;
 use ferry::store::ObjectInfo;
 
 use crate::cli::args::SyncArgs;
-use crate::cli::cmd::copy::{Plan, Verb, dry_run, no_transfer_exit, report, transfer};
+use crate::cli::cmd::copy::{Plan, Verb, dry_run, failed_exit, no_transfer_exit, report, transfer};
 use crate::cli::cmd::delete::delete_files;
 use crate::cli::exit::{Exit, Failure};
 
 /// rclone's words (fs/accounting/stats.go, `errMaxDelete`).
 pub const MAX_DELETE: &str = "--max-delete threshold reached";
+
+/// rclone's words when a sync had errors (fs/errors.go, `ErrorNotDeleting`).
+pub const NOT_DELETING: &str = "not deleting files as there were IO errors";
 
 pub async fn run(args: &SyncArgs) -> Result<Exit, Failure> {
     let plan = Plan::new(&args.copy, Verb::Sync).await?;
@@ -37,6 +43,11 @@ pub async fn run(args: &SyncArgs) -> Result<Exit, Failure> {
             .map(|()| Exit::Ok);
     }
     let summary = transfer(&plan).await?;
+    if !summary.failed.is_empty() {
+        report(&summary, &plan.stats, plan.output, Some(0));
+        eprintln!("ferry: error: {NOT_DELETING}");
+        return Ok(failed_exit(&summary).unwrap_or(Exit::Error));
+    }
     // Listed after the copy: what the destination holds now, every copy verified in it.
     let extra = extra_at_destination(&plan, args.delete_excluded).await?;
     check_max_delete(args.max_delete, extra.len())?;
