@@ -14,6 +14,7 @@ mod buffer;
 mod builder;
 pub mod endpoint_policy;
 pub mod fault;
+mod folder_marker;
 pub mod gcs;
 mod http;
 pub mod layer;

@@ -113,7 +113,7 @@ impl Objects {
             .try_collect()
             .await
             .map_err(|e| self.err("list", prefix, &e))?;
-        Ok(objects
+        let mut files: Vec<ObjectInfo> = objects
             .into_iter()
             .filter_map(|meta| {
                 let key = meta
@@ -126,7 +126,46 @@ impl Objects {
                     size: meta.size,
                 })
             })
-            .collect())
+            .collect();
+        let markers = self.folder_markers(&strip, &files).await?;
+        if !markers.is_empty() {
+            files.retain(|f| !markers.contains(&f.key));
+        }
+        Ok(files)
+    }
+
+    /// The keys of `files` (listed below `strip`, `root/` or ``) that are folder markers
+    /// (see [`super::folder_marker`]), not files.
+    async fn folder_markers(
+        &self,
+        strip: &str,
+        files: &[ObjectInfo],
+    ) -> Result<std::collections::BTreeSet<String>> {
+        let sorted = super::folder_marker::sort(files);
+        let mut markers = sorted.markers;
+        for (parent, keys) in sorted.unsure {
+            let full = format!("{strip}{parent}");
+            let at = if full.is_empty() {
+                None
+            } else {
+                Some(self.path(&full)?)
+            };
+            let listing = self
+                .store
+                .list_with_delimiter(at.as_ref())
+                .await
+                .map_err(|e| self.err("list", &full, &e))?;
+            let objects: std::collections::HashSet<&str> = listing
+                .objects
+                .iter()
+                .map(|m| m.location.as_ref())
+                .collect();
+            markers.extend(
+                keys.into_iter()
+                    .filter(|k| !objects.contains(format!("{strip}{k}").as_str())),
+            );
+        }
+        Ok(markers)
     }
 
     pub async fn stat(&self, key: &str) -> Result<Option<Stat>> {

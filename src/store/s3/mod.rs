@@ -15,7 +15,7 @@ use bytes::Bytes;
 
 pub(super) use builder::build;
 pub use lock::{LockPolicy, S3Locks};
-pub use request::{BucketRequests, bucket_url};
+pub use request::{BucketRequests, Call, bucket_url};
 pub use uploads::S3UploadLister;
 
 use super::object::Objects;
