@@ -1,8 +1,10 @@
 //! What the transfer commands do with the data, through the binary: a file that cannot be
 //! read does not stop the others (rclone's way: the rest is copied, the failures listed, exit
 //! 1, and `sync` then deletes nothing); S3 folder markers (`dir/` objects, put raw as the
-//! AWS console does) are directories to `copy`, `check`, `ls`, `lsjson` and `size`, on the
-//! real servers `backends/run` starts.
+//! AWS console does) are directories to `copy`, `check`, `ls`, `lsjson` and `size`;
+//! modification times are kept (local files, rclone's `mtime` metadata on S3, read by rclone
+//! and read from rclone's uploads) and decide, with the size, what is already there. On
+//! local trees and the real servers `backends/run` starts.
 
 mod common;
 #[allow(dead_code)]
@@ -120,6 +122,98 @@ fn move_with_a_failed_file_copies_the_rest_and_keeps_every_source() {
     let secret = d.join("src/secret.txt");
     fs::set_permissions(&secret, fs::Permissions::from_mode(0o644)).expect("chmod");
     assert_eq!(names(&d.join("src")), ["a.txt", "secret.txt", "sub/b.txt"]);
+}
+
+/// 2024-03-05 10:11:12.123456789 UTC.
+const MTIME: (u64, u32) = (1_709_633_472, 123_456_789);
+
+fn mtime() -> std::time::SystemTime {
+    std::time::UNIX_EPOCH + std::time::Duration::new(MTIME.0, MTIME.1)
+}
+
+fn set_mtime(path: &Path, t: std::time::SystemTime) {
+    let file = fs::File::options().write(true).open(path).expect("open");
+    file.set_modified(t).expect("set mtime");
+}
+
+fn mtime_of(path: &Path) -> std::time::SystemTime {
+    fs::metadata(path).expect("stat").modified().expect("mtime")
+}
+
+fn make_unreadable(path: &Path, unreadable: bool) {
+    let mode = if unreadable { 0o000 } else { 0o644 };
+    fs::set_permissions(path, fs::Permissions::from_mode(mode)).expect("chmod");
+}
+
+/// The final `--json` line's counts: (copied, skipped).
+fn copied_skipped(out: &Output) -> (Option<u64>, Option<u64>) {
+    let done = done_line(out);
+    (done["copied"].as_u64(), done["skipped"].as_u64())
+}
+
+#[test]
+fn modification_times_are_kept_and_decide_what_is_there() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let (src, out) = (d.join("src"), d.join("out"));
+    write(&src.join("a.txt"), b"alpha");
+    write(&src.join("sub/b.txt"), b"beta!");
+    set_mtime(&src.join("a.txt"), mtime());
+    let copy = |extra: &[&str]| {
+        let args = [&["copy", s(&src), s(&out), "--json"][..], extra].concat();
+        run(unprivileged(d).args(args))
+    };
+    let first = copy(&[]);
+    assert_eq!(code(&first), 0, "{}", text(&first));
+    assert_eq!(mtime_of(&out.join("a.txt")), mtime());
+    assert_eq!(
+        mtime_of(&out.join("sub/b.txt")),
+        mtime_of(&src.join("sub/b.txt"))
+    );
+
+    // The same size and time: there, without reading the source (which cannot be read).
+    make_unreadable(&src.join("a.txt"), true);
+    let quick = copy(&[]);
+    assert_eq!(code(&quick), 0, "{}", text(&quick));
+    assert_eq!(copied_skipped(&quick), (Some(0), Some(2)));
+    // --checksum reads it, and so fails on it.
+    let checksum = copy(&["--checksum"]);
+    assert_eq!(code(&checksum), 1, "{}", text(&checksum));
+    make_unreadable(&src.join("a.txt"), false);
+
+    // Other bytes of the same size and time pass the quick check (rclone's too) and
+    // --size-only, not --checksum; -I sends everything.
+    write(&src.join("a.txt"), b"ALPHA");
+    set_mtime(&src.join("a.txt"), mtime());
+    assert_eq!(copied_skipped(&copy(&[])), (Some(0), Some(2)));
+    assert_eq!(copied_skipped(&copy(&["--size-only"])), (Some(0), Some(2)));
+    assert_eq!(copied_skipped(&copy(&["-c"])), (Some(1), Some(1)));
+    assert_eq!(fs::read(out.join("a.txt")).expect("read"), b"ALPHA");
+    assert_eq!(
+        copied_skipped(&copy(&["--ignore-times"])),
+        (Some(2), Some(0))
+    );
+    // A newer time with the same content: the SHA-256 still finds it there.
+    set_mtime(
+        &src.join("a.txt"),
+        mtime() + std::time::Duration::from_secs(60),
+    );
+    assert_eq!(copied_skipped(&copy(&[])), (Some(0), Some(2)));
+
+    // lsl and lsjson show the time (the tests run in UTC unless TZ says otherwise).
+    let lsl = run(ferry(d).args(["lsl", s(&out)]).env("TZ", "UTC"));
+    assert_eq!(code(&lsl), 0, "{}", text(&lsl));
+    let lsl = String::from_utf8_lossy(&lsl.stdout).into_owned();
+    assert!(
+        lsl.lines()
+            .any(|l| l == "        5 2024-03-05 10:11:12.123456789 a.txt"),
+        "{lsl}"
+    );
+    let json = run(ferry(d).args(["lsjson", s(&out)]));
+    let items: Vec<serde_json::Value> =
+        serde_json::from_slice(&json.stdout).expect("lsjson is JSON");
+    let a = items.iter().find(|i| i["Path"] == "a.txt").expect("a.txt");
+    assert_eq!(a["ModTime"], "2024-03-05T10:11:12.123456789Z", "{a}");
 }
 
 fn prefix() -> String {
@@ -246,6 +340,117 @@ fn folder_markers(server: &Server) {
     assert_eq!(tree_digest(&sub), tree_digest(&d.join("src/dir/sub")));
 }
 
+/// rclone, as backends/rclone-s3 installs it, with `remote:` as this server (and none of
+/// the runner's `RCLONE_*` settings, which rclone would take as overrides).
+fn rclone(server: &Server, dir: &Path) -> Command {
+    let tools = std::env::var_os("FERRY_TOOLS_DIR").map_or_else(
+        || Path::new(&std::env::var_os("HOME").expect("HOME")).join(".cache/ferry/tools"),
+        std::path::PathBuf::from,
+    );
+    let bin = tools.join("rclone-1.75.2/venv/bin/rclone");
+    assert!(
+        bin.exists(),
+        "{}: run backends/rclone-s3 once to install rclone",
+        bin.display()
+    );
+    let mut cmd = Command::new(bin);
+    // s3s-fs answers 500 to rclone's first look (is the path a file? a HEAD of a key that is
+    // a directory on its disk): retried ten times with backoff, that costs minutes.
+    cmd.arg("--low-level-retries=1");
+    for (name, _) in std::env::vars_os() {
+        if name.to_string_lossy().starts_with("RCLONE_") {
+            cmd.env_remove(name);
+        }
+    }
+    let section = &server.section;
+    let field = |k: &str| section[k].as_str().expect("s3 section").to_owned();
+    cmd.env("RCLONE_CONFIG", dir.join("rclone.conf"))
+        .env("RCLONE_CONFIG_REMOTE_TYPE", "s3")
+        .env("RCLONE_CONFIG_REMOTE_PROVIDER", "Other")
+        .env("RCLONE_CONFIG_REMOTE_ENDPOINT", &server.endpoint)
+        .env("RCLONE_CONFIG_REMOTE_ACCESS_KEY_ID", field("access_key_id"))
+        .env(
+            "RCLONE_CONFIG_REMOTE_SECRET_ACCESS_KEY",
+            field("secret_access_key"),
+        )
+        .env("RCLONE_CONFIG_REMOTE_REGION", field("region"))
+        .env("RCLONE_CONFIG_REMOTE_FORCE_PATH_STYLE", "true")
+        .env("TZ", "UTC");
+    cmd
+}
+
+/// Times kept on S3 as rclone keeps them: what Ferry uploads, rclone reads with its time;
+/// what rclone uploads, Ferry finds there by size and time without reading the source; a
+/// download gets the time the object keeps.
+fn modification_times(server: &Server) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let remote = server.repository(&prefix());
+    let src = d.join("src");
+    write(&src.join("a.txt"), b"alpha");
+    write(&src.join("big.bin"), &bytes(7, 6 << 20));
+    for f in ["a.txt", "big.bin"] {
+        set_mtime(&src.join(f), mtime());
+    }
+    // Uploaded by Ferry (one request and, past 5 MiB chunks, chunked): rclone sees the time.
+    ok(ferry_on(
+        server,
+        d,
+        &["copy", s(&src), &format!("{remote}/ferry")],
+    ));
+    let lsl = rclone(server, d)
+        .args(["lsl", &format!("{remote}/ferry")])
+        .output()
+        .expect("rclone runs");
+    let lsl_text = text(&lsl);
+    assert_eq!(code(&lsl), 0, "{lsl_text}");
+    let listed = String::from_utf8_lossy(&lsl.stdout).into_owned();
+    for (size, name) in [(5, "a.txt"), (6 << 20, "big.bin")] {
+        let line = format!("{size:>9} 2024-03-05 10:11:12.123456789 {name}");
+        assert!(listed.lines().any(|l| l == line), "{line:?} in {lsl_text}");
+    }
+    let json = ok(ferry_on(server, d, &["lsjson", &format!("{remote}/ferry")]));
+    assert!(
+        json.contains("\"ModTime\":\"2024-03-05T10:11:12.123456789Z\""),
+        "{json}"
+    );
+
+    // Uploaded by rclone: Ferry reads its `mtime` and skips both files unread.
+    let up = rclone(server, d)
+        .args(["copy", s(&src), &format!("{remote}/rclone")])
+        .output()
+        .expect("rclone runs");
+    assert_eq!(code(&up), 0, "{}", text(&up));
+    let lsl = ok(ferry_on(server, d, &["lsl", &format!("{remote}/rclone")]));
+    assert!(lsl.contains("2024-03-05 10:11:12.123456789 a.txt"), "{lsl}");
+    let state = d.join("state");
+    let args = ["copy", s(&src), &format!("{remote}/rclone"), "--json"];
+    let config = server.config_file(d);
+    make_unreadable(&src.join("big.bin"), true);
+    let rerun = run(unprivileged(&state).args(args).arg("--config").arg(&config));
+    make_unreadable(&src.join("big.bin"), false);
+    assert_eq!(code(&rerun), 0, "{}", text(&rerun));
+    assert_eq!(
+        copied_skipped(&rerun),
+        (Some(0), Some(2)),
+        "{}",
+        text(&rerun)
+    );
+
+    // Downloaded: the local files get the objects' times (rclone's and Ferry's alike).
+    for from in ["ferry", "rclone"] {
+        let down = d.join(format!("down-{from}"));
+        ok(ferry_on(
+            server,
+            d,
+            &["copy", &format!("{remote}/{from}"), s(&down)],
+        ));
+        for f in ["a.txt", "big.bin"] {
+            assert_eq!(mtime_of(&down.join(f)), mtime(), "{from}/{f}");
+        }
+    }
+}
+
 macro_rules! servers {
     ($($name:ident => $server:expr),* $(,)?) => {
         $(
@@ -255,6 +460,11 @@ macro_rules! servers {
                 #[test]
                 fn folder_markers_are_directories() {
                     folder_markers(&$server);
+                }
+
+                #[test]
+                fn modification_times_as_rclone_keeps_them() {
+                    modification_times(&$server);
                 }
             }
         )*

@@ -6,10 +6,12 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 use ferry::catalog::{Count, Span};
 
+mod compare;
 mod filter;
 mod generated;
 mod serve;
 mod sync;
+pub use compare::CompareArgs;
 pub use filter::FilterArgs;
 pub use generated::{CompletionArgs, ManArgs};
 pub use serve::ServeArgs;
@@ -50,6 +52,8 @@ pub enum Command {
     Download(BackupTransferArgs),
     /// List every file below REMOTE with its size (`rclone ls`).
     Ls(ListArgs),
+    /// List every file below REMOTE with its size, modification time and path (`rclone lsl`).
+    Lsl(ListArgs),
     /// List the directories below REMOTE (`rclone lsd`).
     Lsd(LsdArgs),
     /// List files and directories below REMOTE as JSON (`rclone lsjson`).
@@ -96,6 +100,8 @@ pub struct CopyArgs {
     pub common: Common,
     #[command(flatten)]
     pub filter: FilterArgs,
+    #[command(flatten)]
+    pub compare: CompareArgs,
 }
 
 /// `ferry check` flags.

@@ -34,7 +34,8 @@ pub async fn run(cli: Cli) -> Result<Exit, Failure> {
         Command::Download(args) => {
             cmd::backup::run(cmd::backup::Plan::new(Direction::Download, &args)?).await
         }
-        Command::Ls(args) => cmd::ls::run(&args).await,
+        Command::Ls(args) => cmd::ls::run(&args, false).await,
+        Command::Lsl(args) => cmd::ls::run(&args, true).await,
         Command::Lsd(args) => cmd::lsd::run(&args).await,
         Command::Lsjson(args) => cmd::lsjson::run(&args).await,
         Command::Size(args) => cmd::size::run(&args).await,

@@ -30,6 +30,7 @@ pub use check::{CheckReport, Difference, check};
 pub use context::Context;
 pub use download::hash_object;
 pub use orphans::{CLOCK_SKEW, CleanupReport, cleanup};
+pub use plan::Compare;
 pub use progress::{FileAction, Progress, Silent, Snapshot, Stats};
 
 use crate::retry::RetryPolicy;
@@ -69,6 +70,8 @@ pub struct Options {
     /// How the stores of a run retry (they are resolved with it, see
     /// [`crate::store::layer`]); the engine itself sends nothing twice.
     pub retry: RetryPolicy,
+    /// What makes a file at the destination "already there".
+    pub compare: Compare,
 }
 
 impl Default for Options {
@@ -87,6 +90,7 @@ impl Default for Options {
             max_in_flight: 128 << 20,
             bwlimit: None,
             retry: RetryPolicy::default(),
+            compare: Compare::default(),
         }
     }
 }

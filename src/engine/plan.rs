@@ -10,8 +10,25 @@ use super::digest::sha256_hex;
 use super::download::hash_object;
 use super::progress::FileAction;
 use super::{DEFAULT_CHUNK_SIZE, DEFAULT_UPLOAD_CUTOFF, FileSpec, Run};
-use crate::store::{Capabilities, Location};
+use crate::store::{Capabilities, Location, Stat, mtime};
 use crate::{Error, Result};
+
+/// What makes a file at the destination "already there" (rclone's quick check and its
+/// flags). Whatever is chosen, what is sent is verified by its SHA-256.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Compare {
+    /// The same size and SHA-256 (stored, or read from local files): rclone's
+    /// `--checksum`. The engine's default: a backup trusts no time.
+    #[default]
+    Checksum,
+    /// rclone's default: the same size and modification time, without reading anything;
+    /// where the times differ (or one is unknown), as [`Compare::Checksum`].
+    ModTime,
+    /// The same size (`--size-only`).
+    SizeOnly,
+    /// Nothing is already there: every file is sent (`--ignore-times`).
+    Always,
+}
 
 /// Chunk size for a file of `size` bytes going to a destination with `caps`: the wanted size,
 /// raised to the store's minimum part size and until the parts fit its part-count limit,
@@ -114,6 +131,16 @@ impl Run<'_> {
                 f.size
             )));
         }
+        if self.quick_check(&f.key, &src_stat).await? {
+            self.done(
+                f,
+                size,
+                FileAction::Skipped,
+                f.sha256.clone().or(src_stat.sha256),
+            );
+            return Ok(());
+        }
+        let modified = src_stat.modified;
         // The SHA-256 the data must have: from the manifest, the source's metadata, or read.
         let expected = f.sha256.clone().or(src_stat.sha256);
         // A SHA-256 read from this very version needs no second pass while sending; one
@@ -123,7 +150,8 @@ impl Run<'_> {
         // Whether `present` may have to read the destination to hash it: that takes budget,
         // so no budget may be held across it (two files each holding half the budget while
         // waiting for more would wait forever).
-        let maybe_present = self.existing.get(&f.key) == Some(&size);
+        let compare = self.t.options.compare;
+        let maybe_present = compare != Compare::Always && self.existing.get(&f.key) == Some(&size);
         let (sha256, small_data) = match expected {
             Some(sha) => (sha, None),
             // A file sent in one request is read once, under the budget, and the buffer
@@ -144,21 +172,53 @@ impl Run<'_> {
             .known
             .get(&sha256)
             .filter(|k| **k != self.dst().key(&f.key));
-        let action = if self.present(&f.key, size, &sha256).await? {
+        let action = if maybe_present && self.present(&f.key, size, &sha256).await? {
             FileAction::Skipped
         } else if let Some(from) = known
             && self.copy_known(from, &f.key, size, &sha256).await?
         {
             FileAction::ServerSideCopied
         } else if small {
-            self.put_small(f, size, &sha256, small_data, etag.as_deref())
-                .await?;
+            // The source's time goes with the data (see `mtime`), as rclone keeps it.
+            mtime::writing(
+                modified,
+                self.put_small(f, size, &sha256, small_data, etag.as_deref()),
+            )
+            .await?;
             FileAction::Copied
         } else {
-            self.put_chunked(f, size, &sha256, etag.as_deref(), verify_in_order)
-                .await?;
+            mtime::writing(
+                modified,
+                self.put_chunked(f, size, &sha256, etag.as_deref(), verify_in_order),
+            )
+            .await?;
             FileAction::Copied
         };
+        self.done(f, size, action, Some(sha256));
+        Ok(())
+    }
+
+    /// rclone's quick check: whether the destination's file counts as there without
+    /// reading either side ([`Compare::ModTime`]: the same size and modification time;
+    /// [`Compare::SizeOnly`]: the same size).
+    async fn quick_check(&self, key: &str, src: &Stat) -> Result<bool> {
+        let compare = self.t.options.compare;
+        let quick = matches!(compare, Compare::ModTime | Compare::SizeOnly);
+        if !quick || self.existing.get(key) != Some(&src.size) {
+            return Ok(false);
+        }
+        if compare == Compare::SizeOnly {
+            return Ok(true);
+        }
+        let Some(dst) = self.stat(self.dst(), key).await? else {
+            return Ok(false);
+        };
+        Ok(dst.size == src.size && src.modified.is_some() && dst.modified == src.modified)
+    }
+
+    /// Counts a finished file: its progress and its line in the summary (with its SHA-256
+    /// where known; a quick check knows none unless one is stored).
+    fn done(&self, f: &FileSpec, size: u64, action: FileAction, sha256: Option<String>) {
         if action != FileAction::Copied {
             self.t.progress().advanced(size);
         }
@@ -171,8 +231,9 @@ impl Run<'_> {
             FileAction::ServerSideCopied => summary.server_side_copied += 1,
             FileAction::Skipped => summary.skipped += 1,
         }
-        summary.sha256.insert(f.key.clone(), sha256);
-        Ok(())
+        if let Some(sha256) = sha256 {
+            summary.sha256.insert(f.key.clone(), sha256);
+        }
     }
 }
 

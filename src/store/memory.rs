@@ -257,6 +257,7 @@ impl Backend for MemoryBackend {
             size: o.data.len() as u64,
             etag: Some(o.etag.clone()),
             sha256: Some(o.sha256.clone()),
+            modified: None,
         }))
     }
 

@@ -21,6 +21,7 @@ pub mod layer;
 pub mod local;
 mod location;
 pub mod memory;
+pub mod mtime;
 pub mod object;
 mod object_error;
 mod resolve;
@@ -58,6 +59,9 @@ pub struct Stat {
     pub etag: Option<String>,
     /// SHA-256 stored with the object by Ferry (object metadata), if any.
     pub sha256: Option<String>,
+    /// When the file was last changed, as rclone tells it: the `mtime` metadata an upload
+    /// kept (see [`mtime`]), else the store's own time of the upload; a local file's mtime.
+    pub modified: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// A chunked upload begun on the server and neither completed nor aborted.

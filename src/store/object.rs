@@ -33,6 +33,9 @@ pub struct Objects {
     /// The server answered a ranged GET with the whole object (rclone's `serve s3` does):
     /// reads stream from the start instead.
     ranges_ignored: AtomicBool,
+    /// `mtime` metadata as RFC 3339 (rclone's Azure Blob and GCS backends), not as Unix
+    /// seconds (its S3 backend).
+    rfc3339_mtimes: bool,
 }
 
 impl std::fmt::Debug for Objects {
@@ -56,7 +59,14 @@ impl Objects {
             multipart: store,
             write_attributes,
             ranges_ignored: AtomicBool::new(false),
+            rfc3339_mtimes: false,
         }
+    }
+
+    /// Writes `mtime` metadata as rclone's Azure Blob and GCS backends do.
+    pub fn with_rfc3339_mtimes(mut self) -> Self {
+        self.rfc3339_mtimes = true;
+        self
     }
 
     /// `section:bucket`, for messages.
@@ -75,12 +85,24 @@ impl Objects {
         })
     }
 
+    /// What a write keeps besides the data: the section's attributes, the SHA-256 and the
+    /// file's modification time where the write has one ([`super::mtime`]).
     fn attributes(&self, sha256: &str) -> Attributes {
         let mut attributes = self.write_attributes.clone();
         attributes.insert(
             Attribute::Metadata(SHA256_METADATA.into()),
             AttributeValue::from(sha256.to_owned()),
         );
+        if let Some(t) = super::mtime::being_written() {
+            attributes.insert(
+                Attribute::Metadata(super::mtime::MTIME_METADATA.into()),
+                AttributeValue::from(if self.rfc3339_mtimes {
+                    super::mtime::format_rfc3339(t)
+                } else {
+                    super::mtime::format(t)
+                }),
+            );
+        }
         attributes
     }
 
@@ -180,10 +202,16 @@ impl Objects {
                     .get(&Attribute::Metadata(SHA256_METADATA.into()))
                     .map(|v| v.to_string())
                     .filter(|v| v.len() == 64);
+                let modified = result
+                    .attributes
+                    .get(&Attribute::Metadata(super::mtime::MTIME_METADATA.into()))
+                    .and_then(|v| super::mtime::parse(v))
+                    .or(Some(result.meta.last_modified));
                 Ok(Some(Stat {
                     size: result.meta.size,
                     etag: result.meta.e_tag,
                     sha256,
+                    modified,
                 }))
             }
             Err(object_store::Error::NotFound { .. }) => Ok(None),

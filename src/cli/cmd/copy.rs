@@ -5,7 +5,9 @@
 
 use std::sync::Arc;
 
-use ferry::engine::{Budget, Context, FileSpec, Options, Stats, Summary, Transfer, hash_object};
+use ferry::engine::{
+    Budget, Compare, Context, FileSpec, Options, Stats, Summary, Transfer, hash_object,
+};
 use ferry::store::Location;
 
 use crate::cli::args::CopyArgs;
@@ -32,6 +34,11 @@ impl Verb {
     /// A file SRC goes to the file name DST (rclone's `copyto`, `moveto`).
     fn to_file(self) -> bool {
         matches!(self, Verb::CopyTo | Verb::MoveTo)
+    }
+
+    /// Deletes the source.
+    fn moves(self) -> bool {
+        matches!(self, Verb::Move | Verb::MoveTo)
     }
 
     /// Deletes at SRC or DST: overlapping places are refused.
@@ -66,7 +73,12 @@ impl Plan {
     /// before anything is listed), and lists the source (a missing one is exit 3, never an
     /// empty copy).
     pub async fn new(args: &CopyArgs, verb: Verb) -> Result<Plan, Failure> {
-        let options = engine_options(&args.common)?;
+        let mut options = engine_options(&args.common)?;
+        options.compare = match args.compare.compare() {
+            // A move deletes its source only once the copy is known by its SHA-256.
+            Compare::ModTime | Compare::SizeOnly if verb.moves() => Compare::Checksum,
+            compare => compare,
+        };
         let mut resolver = Resolver::new(args.common.access.config.clone(), &options.retry);
         let src_place = resolver.place(&args.src)?;
         let dst_place = resolver.place(&args.dst)?;
@@ -174,12 +186,17 @@ pub async fn dry_run(plan: &Plan) -> Result<(), Failure> {
         .map(|o| (o.key, o.size))
         .collect();
     let budget = Budget::new(plan.options.max_in_flight);
+    let compare = plan.options.compare;
     for f in &plan.files {
-        let same = there.get(&f.key) == Some(&f.size) && {
-            let src = known_sha256(&plan.src, &f.key, &budget).await?;
-            let dst = known_sha256(&plan.dst, &f.key, &budget).await?;
-            src.is_some() && src == dst
-        };
+        let same = compare != Compare::Always
+            && there.get(&f.key) == Some(&f.size)
+            && (compare == Compare::SizeOnly
+                || (compare == Compare::ModTime && same_modified(plan, &f.key).await?)
+                || {
+                    let src = known_sha256(&plan.src, &f.key, &budget).await?;
+                    let dst = known_sha256(&plan.dst, &f.key, &budget).await?;
+                    src.is_some() && src == dst
+                });
         if !same {
             eprintln!(
                 "ferry: {}: Skipped copy as --dry-run is set (size {})",
@@ -189,6 +206,15 @@ pub async fn dry_run(plan: &Plan) -> Result<(), Failure> {
         }
     }
     Ok(())
+}
+
+/// Both sides know the file's modification time, and it is the same (rclone's quick check).
+async fn same_modified(plan: &Plan, key: &str) -> Result<bool, Failure> {
+    let src = plan.src.backend.stat(&plan.src.key(key)).await?;
+    let dst = plan.dst.backend.stat(&plan.dst.key(key)).await?;
+    let modified = |s: Option<ferry::store::Stat>| s.and_then(|s| s.modified);
+    let src = modified(src);
+    Ok(src.is_some() && src == modified(dst))
 }
 
 /// A file's SHA-256 where it is cheap to know: stored with the object, or read from a

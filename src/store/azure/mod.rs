@@ -190,7 +190,8 @@ pub(super) fn build(
             format!("{}:{container}", section.name),
             Arc::new(store),
             storage_class(options.access_tier.as_deref()),
-        ),
+        )
+        .with_rfc3339_mtimes(),
         committer,
     })
 }

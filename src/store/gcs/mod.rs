@@ -167,7 +167,8 @@ pub(super) fn build(
             format!("{}:{bucket}", section.name),
             Arc::new(store),
             storage_class(options.storage_class.as_deref()),
-        ),
+        )
+        .with_rfc3339_mtimes(),
         writer,
     })
 }

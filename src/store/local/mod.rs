@@ -168,6 +168,18 @@ fn rename_synced(staged: &Path, target: &Path) -> Result<()> {
 }
 
 /// A local file's version: modification time (ns) and size. Any write changes it.
+/// Gives the file written the modification time its source has (rclone keeps them too),
+/// before it is published.
+fn keep_modified(
+    file: &File,
+    modified: Option<chrono::DateTime<chrono::Utc>>,
+) -> std::io::Result<()> {
+    match modified {
+        Some(t) => file.set_modified(t.into()),
+        None => Ok(()),
+    }
+}
+
 fn version_tag(m: &fs::Metadata) -> String {
     use std::os::unix::fs::MetadataExt;
     format!("{}.{:09}-{}", m.mtime(), m.mtime_nsec(), m.len())
@@ -281,6 +293,7 @@ impl Backend for LocalBackend {
                 size: m.len(),
                 etag: Some(version_tag(&m)),
                 sha256: None,
+                modified: m.modified().ok().map(crate::store::mtime::of_system),
             })),
             Ok(_) => Ok(None),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
@@ -312,6 +325,8 @@ impl Backend for LocalBackend {
         let target = self.file(key)?;
         let staged = self.staged(key, sha256)?;
         let (root, group) = (self.root.clone(), self.group.clone());
+        // Read here: the blocking thread is outside the task that knows it.
+        let modified = crate::store::mtime::being_written();
         let grouped = blocking(move || {
             ensure_parent(&target)?;
             let dir = target.parent().unwrap_or(Path::new("/"));
@@ -323,6 +338,7 @@ impl Backend for LocalBackend {
             .map_err(|e| Error::io(&staged, e))?;
             // fsync (when not grouped) through the handle that wrote: no second open.
             file.write_all(&data)
+                .and_then(|()| keep_modified(&file, modified))
                 .and_then(|()| if grouped { Ok(()) } else { file.sync_all() })
                 .map_err(|e| {
                     let _ = fs::remove_file(&staged);
@@ -387,7 +403,18 @@ impl Backend for LocalBackend {
     async fn complete_upload(&self, key: &str, upload: &str, _parts: Vec<String>) -> Result<()> {
         let staged = self.upload_file(key, upload)?;
         let target = self.file(key)?;
-        blocking(move || publish(&staged, &target)).await
+        let modified = crate::store::mtime::being_written();
+        blocking(move || {
+            if modified.is_some() {
+                let file = OpenOptions::new()
+                    .write(true)
+                    .open(&staged)
+                    .map_err(|e| Error::io(&staged, e))?;
+                keep_modified(&file, modified).map_err(|e| Error::io(&staged, e))?;
+            }
+            publish(&staged, &target)
+        })
+        .await
     }
 
     async fn read_staged(
