@@ -68,6 +68,15 @@ pub fn parse(text: &str) -> Option<DateTime<Utc>> {
     Utc.timestamp_opt(secs, nanos).single()
 }
 
+/// Gives a local file being written the modification time of its source, before it is
+/// published.
+pub fn keep(file: &std::fs::File, modified: Option<DateTime<Utc>>) -> std::io::Result<()> {
+    match modified {
+        Some(t) => file.set_modified(t.into()),
+        None => Ok(()),
+    }
+}
+
 /// A file system time as a UTC time.
 pub fn of_system(t: std::time::SystemTime) -> DateTime<Utc> {
     DateTime::<Utc>::from(t)

@@ -168,18 +168,6 @@ fn rename_synced(staged: &Path, target: &Path) -> Result<()> {
 }
 
 /// A local file's version: modification time (ns) and size. Any write changes it.
-/// Gives the file written the modification time its source has (rclone keeps them too),
-/// before it is published.
-fn keep_modified(
-    file: &File,
-    modified: Option<chrono::DateTime<chrono::Utc>>,
-) -> std::io::Result<()> {
-    match modified {
-        Some(t) => file.set_modified(t.into()),
-        None => Ok(()),
-    }
-}
-
 fn version_tag(m: &fs::Metadata) -> String {
     use std::os::unix::fs::MetadataExt;
     format!("{}.{:09}-{}", m.mtime(), m.mtime_nsec(), m.len())
@@ -338,7 +326,7 @@ impl Backend for LocalBackend {
             .map_err(|e| Error::io(&staged, e))?;
             // fsync (when not grouped) through the handle that wrote: no second open.
             file.write_all(&data)
-                .and_then(|()| keep_modified(&file, modified))
+                .and_then(|()| crate::store::mtime::keep(&file, modified))
                 .and_then(|()| if grouped { Ok(()) } else { file.sync_all() })
                 .map_err(|e| {
                     let _ = fs::remove_file(&staged);
@@ -410,7 +398,7 @@ impl Backend for LocalBackend {
                     .write(true)
                     .open(&staged)
                     .map_err(|e| Error::io(&staged, e))?;
-                keep_modified(&file, modified).map_err(|e| Error::io(&staged, e))?;
+                crate::store::mtime::keep(&file, modified).map_err(|e| Error::io(&staged, e))?;
             }
             publish(&staged, &target)
         })
