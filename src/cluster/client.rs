@@ -34,6 +34,36 @@ impl fmt::Debug for Credentials {
     }
 }
 
+impl Credentials {
+    /// The coordinator's own credentials, for the work it does after the client's request
+    /// has been answered (driving a transfer job to its end, also after a restart): basic
+    /// auth as `root` with the root password, else a JWT it signs with the JWT secret
+    /// (ArangoDB's coordinators sign their internal requests the same way), else none, for
+    /// an open cluster. It acts only for jobs an authenticated client started.
+    pub fn own(auth: &crate::server::auth::Auth) -> Credentials {
+        use base64::Engine;
+        let value = if let Some(password) = &auth.root_password {
+            let pair = format!("root:{}", password.expose());
+            let basic = base64::engine::general_purpose::STANDARD.encode(pair);
+            HeaderValue::from_str(&format!("Basic {basic}")).ok()
+        } else if let Some(secret) = &auth.jwt_secret {
+            let claims = serde_json::json!({"iss": "arangodb", "server_id": "ferry-coordinator"});
+            jsonwebtoken::EncodingKey::from_secret(secret.expose().as_bytes())
+                .and_then(|key| {
+                    jsonwebtoken::encode(&jsonwebtoken::Header::default(), &claims, &key)
+                })
+                .ok()
+                .and_then(|token| HeaderValue::from_str(&format!("bearer {token}")).ok())
+        } else {
+            None
+        };
+        Credentials(value.map(|mut v| {
+            v.set_sensitive(true);
+            v
+        }))
+    }
+}
+
 /// A DB server's answer: its HTTP status and JSON body (`Null` if it sent none).
 #[derive(Debug, Clone)]
 pub struct Answer {

@@ -13,9 +13,12 @@ use serde_json::{Map, Value, json};
 
 use super::aggregate;
 use super::client::{Answer, Credentials, DbServers, Unreachable};
+use super::jobs::ClusterJobs;
+use super::transfer;
 use crate::ErrorNum;
 use crate::backup::{BackupError, BackupId};
 use crate::error_table::Operation;
+use crate::jobs::Direction;
 use crate::server::AppState;
 use crate::server::envelope::{ApiError, Body, success};
 
@@ -25,16 +28,15 @@ pub(super) const SHORT: Duration = Duration::from_secs(60);
 /// Longest wait for a DB server's answer to a long one (create, restore).
 pub(super) const LONG: Duration = Duration::from_secs(6 * 3600);
 
-/// What a coordinator knows: its DB servers.
+/// What a coordinator knows: its DB servers and its transfer jobs.
 #[derive(Debug)]
 pub struct Coordinator {
     pub servers: DbServers,
-}
-
-impl Coordinator {
-    pub fn new(servers: DbServers) -> Self {
-        Coordinator { servers }
-    }
+    pub jobs: ClusterJobs,
+    /// What it sends when it acts on its own ([`Credentials::own`]).
+    pub own: Credentials,
+    /// Held while a job is taken a step on ([`transfer`]), so that it ends once.
+    pub advancing: tokio::sync::Mutex<()>,
 }
 
 /// 7012: a DB server that stayed unreachable.
@@ -91,10 +93,8 @@ pub async fn dispatch(
         "list" => list(servers, &body, &credentials).await,
         "delete" => delete(servers, &body, &credentials).await,
         "restore" => restore(servers, &body, &credentials).await,
-        "upload" | "download" => Err(ApiError::new(
-            ErrorNum::NotImplemented,
-            format!("{operation} through a coordinator is not implemented yet (docs/cluster.md)"),
-        )),
+        "upload" => transfer(&coordinator, &body, Direction::Upload, &credentials).await,
+        "download" => transfer(&coordinator, &body, Direction::Download, &credentials).await,
         other => Err(ApiError::new(
             ErrorNum::HttpBadParameter,
             format!(
@@ -217,4 +217,44 @@ async fn restore(
         StatusCode::OK,
         json!({ "previous": previous, "isCluster": true }),
     ))
+}
+
+/// upload / download: a new job, or the status or abort of one (one id space, as on a
+/// single server).
+async fn transfer(
+    coordinator: &Arc<Coordinator>,
+    body: &Body,
+    direction: Direction,
+    credentials: &Credentials,
+) -> Result<Response, ApiError> {
+    let id_name = match direction {
+        Direction::Upload => "uploadId",
+        Direction::Download => "downloadId",
+    };
+    if let Some(key) = [id_name, "uploadId", "downloadId"]
+        .into_iter()
+        .find(|k| body.has(k))
+    {
+        let job = body.required_string(key)?;
+        let unknown = || ApiError::new(ErrorNum::HttpNotFound, format!("no such {key}: {job}"));
+        if body.bool("abort")?.unwrap_or(false) {
+            let status = transfer::abort(coordinator, job, credentials).await;
+            return Ok(success(StatusCode::ACCEPTED, status.ok_or_else(unknown)?));
+        }
+        let status = transfer::status(coordinator, job, credentials).await;
+        return Ok(success(StatusCode::OK, status.ok_or_else(unknown)?));
+    }
+    let id = backup_id(body.required_string("id")?, Operation::StartTransfer)?;
+    let repository = body.required_string("remoteRepository")?;
+    // Passed on as sent: a section name is one of the DB servers' own (`--config`).
+    let config = match body.string("config") {
+        Ok(Some(name)) => Value::from(name),
+        _ => body
+            .object("config")?
+            .cloned()
+            .ok_or_else(|| ApiError::bad_parameter("attribute \"config\" is required"))?,
+    };
+    let request = (id.as_str(), repository, &config);
+    let job = transfer::start(coordinator, direction, request, credentials).await?;
+    Ok(success(StatusCode::ACCEPTED, json!({ id_name: job })))
 }

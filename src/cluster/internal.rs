@@ -14,6 +14,12 @@
 //! - `transfer` `{"direction", "id", "remoteRepository", "config", "piece"}`: starts the
 //!   upload or download of this server's piece at `<repository>/<id>/<piece>`; 202
 //!   `{"jobId"}`, whose status the public API answers.
+//! - `pieces` `{"id", "remoteRepository", "config"}`: the pieces of cluster backup `id` in
+//!   the repository as its `<repository>/<id>/META` names them; 404 / 7007 when that
+//!   `META` (written last) or any piece's own `META` is missing.
+//! - `seal` `{"jobId", "meta"}`: writes `meta` as `<repository>/<id>/META`, the `META` of
+//!   the whole backup, beside this server's piece, once its upload job `jobId` has
+//!   completed; the repository and config are the job's own.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -27,7 +33,7 @@ use axum::routing::post;
 use serde_json::{Value, json};
 
 use crate::ErrorNum;
-use crate::backup::{BackupError, BackupId, WriteLock};
+use crate::backup::{BackupError, BackupId, META_FILE, WriteLock};
 use crate::error_table::Operation;
 use crate::jobs::Direction;
 use crate::server::AppState;
@@ -59,6 +65,8 @@ async fn endpoint(
             "unlock" => unlock(&state, &body),
             "create" => create(&state, &body).await,
             "transfer" => transfer(&state, &body),
+            "pieces" => pieces(&state, &body).await,
+            "seal" => seal(&state, &body).await,
             other => Err(ApiError::new(
                 ErrorNum::HttpNotFound,
                 format!("unknown cluster operation {other:?}"),
@@ -142,11 +150,96 @@ fn transfer(state: &AppState, body: &Body) -> Result<Response, ApiError> {
     let id = body.required_string("id")?;
     let repository = body.required_string("remoteRepository")?;
     let piece = body.required_string("piece")?;
-    let config = body
-        .object("config")?
-        .cloned()
-        .or_else(|| body.string("config").ok().flatten().map(Value::from))
-        .ok_or_else(|| ApiError::bad_parameter("attribute \"config\" is required"))?;
+    let config = crate::server::request_config(state, body)?;
     let job = (state.jobs).start_piece(direction, id, repository, &config, Some(piece))?;
     Ok(success(StatusCode::ACCEPTED, json!({ "jobId": job })))
+}
+
+/// A DB server error from the repository, as a download's (`pieces`) or an upload's.
+fn repository_error(e: crate::Error, direction: Direction) -> ApiError {
+    let e = crate::jobs::JobError::from(e);
+    ApiError::new(e.num(direction), e.message)
+}
+
+async fn pieces(state: &AppState, body: &Body) -> Result<Response, ApiError> {
+    let id = BackupId::parse(body.required_string("id")?)
+        .map_err(|e| ApiError::from_backup(e, Operation::StartTransfer))?;
+    let repository = body.required_string("remoteRepository")?;
+    let config = crate::server::request_config(state, body)?;
+    let backup = state
+        .jobs
+        .repository(repository, &config)?
+        .child(id.as_str());
+    let listing = (backup.backend.list(&backup.root).await)
+        .map_err(|e| repository_error(e, Direction::Download))?;
+    let incomplete = |why: String| {
+        ApiError::new(
+            ErrorNum::NoSuchHotBackup,
+            format!(
+                "no complete cluster backup {id} in {}: {why}",
+                backup.display
+            ),
+        )
+    };
+    let Some(meta) = listing.iter().find(|o| o.key == META_FILE) else {
+        return Err(incomplete(format!(
+            "its {META_FILE}, written last, is not there"
+        )));
+    };
+    let key = backup.key(META_FILE);
+    let bytes = (backup
+        .backend
+        .get_range(&key, 0..meta.size.min(1 << 20), None)
+        .await)
+        .map_err(|e| repository_error(e, Direction::Download))?;
+    let meta: Value = serde_json::from_slice(&bytes)
+        .map_err(|e| incomplete(format!("its {META_FILE} is not JSON: {e}")))?;
+    let names: Vec<&str> = (meta["pieces"].as_array().into_iter().flatten())
+        .filter_map(Value::as_str)
+        .collect();
+    if names.is_empty() {
+        return Err(incomplete(format!("its {META_FILE} names no pieces")));
+    }
+    for name in &names {
+        let piece_meta = format!("{name}/{META_FILE}");
+        if !crate::jobs::transfer::is_piece_name(name)
+            || !listing.iter().any(|o| o.key == piece_meta)
+        {
+            return Err(incomplete(format!("piece {name:?} is missing")));
+        }
+    }
+    Ok(success(StatusCode::OK, json!({ "pieces": names })))
+}
+
+/// Writes `meta`, the `META` of the whole cluster backup, at `<repository>/<id>/META` of
+/// this server's completed upload job `jobId` of its piece, from the job's own record.
+async fn seal(state: &AppState, body: &Body) -> Result<Response, ApiError> {
+    let job = body.required_string("jobId")?;
+    let meta = body
+        .object("meta")?
+        .ok_or_else(|| ApiError::bad_parameter("attribute \"meta\" is required"))?;
+    let (record, repository) = (state.jobs.repository_of(job))
+        .ok_or_else(|| ApiError::new(ErrorNum::HttpNotFound, format!("no such job: {job}")))??;
+    let sealable = record.direction == Direction::Upload
+        && record.piece.is_some()
+        && record.state == crate::jobs::JobState::Completed
+        && meta.get("id").and_then(Value::as_str) == Some(record.backup_id.as_str());
+    if !sealable {
+        return Err(ApiError::bad_parameter(format!(
+            "job {job} is not a completed upload of a piece of backup {}",
+            meta.get("id").unwrap_or(&Value::Null)
+        )));
+    }
+    let mut bytes = serde_json::to_vec(meta).unwrap_or_default();
+    bytes.push(b'\n');
+    let bytes = axum::body::Bytes::from(bytes);
+    let sha = (crate::engine::digest::sha256_hex(bytes.clone()).await)
+        .map_err(|e| repository_error(e, Direction::Upload))?;
+    let backup = repository.child(&record.backup_id);
+    (backup
+        .backend
+        .put(&backup.key(META_FILE), bytes, &sha)
+        .await)
+        .map_err(|e| repository_error(e, Direction::Upload))?;
+    Ok(success(StatusCode::OK, json!({})))
 }

@@ -16,12 +16,15 @@ pub mod client;
 mod coordinator;
 mod create;
 pub mod internal;
+pub mod jobs;
 mod locks;
+mod transfer;
 
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::server::auth::Auth;
 use crate::{Error, Result};
 pub use client::{Credentials, DbServers};
 pub use coordinator::dispatch;
@@ -60,13 +63,24 @@ pub struct Node {
 }
 
 impl Node {
-    pub fn open(state_dir: &Path, config: &Config) -> Result<Node> {
+    /// This server's part; on a coordinator, its jobs read back and the unfinished ones
+    /// driven on (inside a tokio runtime). `auth` is what the server accepts, which its
+    /// DB servers accept too.
+    pub fn open(state_dir: &Path, config: &Config, auth: &Auth) -> Result<Node> {
         let coordinator = match config.dbservers.is_empty() {
             true => None,
-            false => Some(Arc::new(coordinator::Coordinator::new(DbServers::new(
-                &config.dbservers,
-                config.reachable_within,
-            )?))),
+            false => {
+                let coordinator = Arc::new(coordinator::Coordinator {
+                    servers: DbServers::new(&config.dbservers, config.reachable_within)?,
+                    jobs: jobs::ClusterJobs::open(state_dir)?,
+                    own: Credentials::own(auth),
+                    advancing: tokio::sync::Mutex::new(()),
+                });
+                for id in coordinator.jobs.unfinished() {
+                    tokio::spawn(transfer::drive(coordinator.clone(), id));
+                }
+                Some(coordinator)
+            }
         };
         Ok(Node {
             db_server_id: persistent_id(&state_dir.join("dbserver-id"), "PRMR")?,

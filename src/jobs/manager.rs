@@ -212,6 +212,14 @@ impl JobManager {
         })
     }
 
+    /// Job `id`'s record and the repository it moves its backup to or from, resolved as
+    /// when it runs (a cluster's DB server writes the `META` of the whole backup there).
+    pub fn repository_of(&self, id: &str) -> Option<Result<(JobRecord, Location), JobError>> {
+        let record = self.jobs().get(id)?.record.clone();
+        let location = self.repository(&record.repository, &record.config);
+        Some(location.map(|l| (record, l)))
+    }
+
     /// Whether the operator gave sections that requests may name (`ferry serve --config`).
     pub fn has_named_sections(&self) -> bool {
         self.inner.repositories.sections.sections().next().is_some()

@@ -16,6 +16,6 @@ pub use error::JobError;
 pub use limits::{Limits, MAX_JOBS, RETENTION};
 pub use manager::JobManager;
 pub use own_dirs::OwnDirs;
-pub use record::{JobRecord, JobState};
+pub use record::{JobRecord, JobState, now_string};
 pub use repositories::Repositories;
 pub use transfer::{BackupTransfer, Direction};

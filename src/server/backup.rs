@@ -179,7 +179,7 @@ fn transfer(state: Arc<AppState>, body: Body, direction: Direction) -> Result<Re
 /// A request's `config` (`upload`, `download`, `repository`): a string names one of the
 /// server's own sections (`ferry serve --config`); a server without any takes only an
 /// object, as before.
-pub(super) fn request_config(state: &AppState, body: &Body) -> Result<Value, ApiError> {
+pub fn request_config(state: &AppState, body: &Body) -> Result<Value, ApiError> {
     let named = (state.jobs.has_named_sections())
         .then(|| body.string("config").ok().flatten().map(Value::from))
         .flatten();

@@ -32,6 +32,7 @@ use crate::backup::{BackupDir, CreateOptions};
 use crate::engine::Options;
 use crate::jobs::{JobManager, Limits, OwnDirs, Repositories};
 use crate::{Error, ErrorNum, Result};
+pub use backup::request_config;
 pub use connections::ConnectionLimits;
 use envelope::{ApiError, Body, MAX_BODY};
 
@@ -115,7 +116,7 @@ impl AppState {
             async_jobs: async_store::AsyncStore::open(&config.state_dir, config.limits.retention)?,
             uptime: statistics::Uptime::default(),
             keep_failsafe: config.keep_failsafe.max(1),
-            cluster: crate::cluster::Node::open(&config.state_dir, &config.cluster)?,
+            cluster: crate::cluster::Node::open(&config.state_dir, &config.cluster, &config.auth)?,
         }))
     }
 }

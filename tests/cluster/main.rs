@@ -15,4 +15,5 @@ mod harness;
 mod auth;
 mod fixture;
 mod operations;
+mod transfer;
 mod unreachable;
