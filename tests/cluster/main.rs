@@ -12,8 +12,14 @@ mod check;
 #[allow(dead_code)]
 mod harness;
 
+#[path = "../server/throttle.rs"]
+#[allow(dead_code)]
+mod throttle;
+
 mod auth;
+mod faults;
 mod fixture;
 mod operations;
+mod remote;
 mod transfer;
 mod unreachable;

@@ -10,20 +10,25 @@ use crate::fixture::Cluster;
 use crate::harness::{Kind, Server, TIMEOUT};
 
 async fn start(c: &Server, kind: Kind, id: &str, repo: &str) -> String {
-    let body = json!({"id": id, "remoteRepository": repo, "config": local_config()});
+    start_with(c, kind, id, repo, local_config()).await
+}
+
+/// Starts an upload or download on the coordinator with `config`; its job id.
+pub async fn start_with(c: &Server, kind: Kind, id: &str, repo: &str, config: Value) -> String {
+    let body = json!({"id": id, "remoteRepository": repo, "config": config});
     let result = c
         .ok(kind.path().trim_start_matches("/_admin/backup/"), body, 202)
         .await;
     result[kind.id_attr()].as_str().expect("job id").to_owned()
 }
 
-async fn status(c: &Server, kind: Kind, job: &str) -> Value {
+pub async fn status(c: &Server, kind: Kind, job: &str) -> Value {
     let op = kind.path().trim_start_matches("/_admin/backup/");
     c.ok(op, json!({ kind.id_attr(): job }), 200).await
 }
 
 /// Polls until every DB server's entry is COMPLETED; the status. Any FAILED fails the test.
-async fn wait_all_completed(c: &Server, kind: Kind, job: &str, servers: usize) -> Value {
+pub async fn wait_all_completed(c: &Server, kind: Kind, job: &str, servers: usize) -> Value {
     let started = Instant::now();
     loop {
         let status = status(c, kind, job).await;
@@ -39,6 +44,37 @@ async fn wait_all_completed(c: &Server, kind: Kind, job: &str, servers: usize) -
             return status;
         }
         assert!(started.elapsed() < TIMEOUT, "not finished: {status}");
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+}
+
+/// Polls until DB server `prmr`'s entry satisfies `ready`, while it is still running; the
+/// status. An entry that finishes before fails the test.
+pub async fn wait_entry(
+    c: &Server,
+    kind: Kind,
+    job: &str,
+    prmr: &str,
+    ready: impl Fn(&Value) -> bool,
+) -> Value {
+    let started = Instant::now();
+    loop {
+        let status = status(c, kind, job).await;
+        let entry = &status["DBServers"][prmr];
+        if ready(entry) {
+            return status;
+        }
+        assert!(
+            !matches!(
+                entry["Status"].as_str(),
+                Some("COMPLETED" | "FAILED" | "CANCELLED")
+            ),
+            "{prmr} finished before the awaited point: {status}"
+        );
+        assert!(
+            started.elapsed() < TIMEOUT,
+            "awaited point not reached: {status}"
+        );
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
 }

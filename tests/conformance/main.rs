@@ -1,5 +1,5 @@
 //! One conformance suite, every backend: the same cases run against each real storage server
-//! that `backends/run` started (S3: s3s-fs, moto, LocalStack, rclone serve s3; Azure: Azurite;
+//! that `backends/run` started (S3: s3s-fs, moto, LocalStack, rclone serve s3, Garage; Azure: Azurite;
 //! GCS: fake-gcs-server), each case under a random prefix. Backends differ only through the
 //! capabilities declared in [`servers`].
 //!
@@ -108,6 +108,7 @@ conformance! {
     rclone_s3 => Server::s3("rclone serve s3", "RCLONE_S3", true),
     azurite => Server::azurite(),
     fake_gcs => Server::fake_gcs(),
+    garage => Server::s3("garage", "GARAGE", true),
 }
 
 suite!(memory => Server::memory(), {});

@@ -134,10 +134,17 @@ impl Server {
         server
     }
 
-    /// Starts the process (again, with the same directories) and waits until it answers.
+    /// Starts the process (again, with the same directories) on a new port and waits until
+    /// it answers.
     pub async fn launch(&mut self) {
-        assert!(self.child.is_none(), "server already running");
         self.addr = free_port();
+        self.launch_here().await;
+    }
+
+    /// [`Self::launch`] on the port it had (a cluster's DB server, which its coordinator
+    /// knows by address).
+    pub async fn launch_here(&mut self) {
+        assert!(self.child.is_none(), "server already running");
         let log = fs::OpenOptions::new()
             .create(true)
             .append(true)
