@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use ferry::backup::{
     BackupDir, BackupError, BackupId, CreateOptions, LOCK_FILE, MANIFEST_FILE, META_FILE, Meta,
-    WriteLock,
+    RestoreOptions, WriteLock,
 };
 use ferry::error_table::{Operation, error_num};
 
@@ -226,12 +226,27 @@ fn restore_round_trip() {
     );
     assert_eq!(names(parent), vec!["backups", "data", failsafe.as_str()]);
 
-    // Restored files are copies: writing them never changes the backup.
-    let sst = "engine-rocksdb/000001.sst";
+    // Immutable files are the backup's own (hard links); the rest are copies, and writing
+    // them never changes the backup.
+    let backup = s.backups.path(&meta.id);
     let ino = |p: PathBuf| fs::metadata(p).expect("stat").ino();
-    assert_ne!(
-        ino(s.data.join(sst)),
-        ino(s.backups.path(&meta.id).join(sst))
+    for sst in ["engine-rocksdb/000001.sst", "engine-rocksdb/000002.sst"] {
+        assert_eq!(ino(s.data.join(sst)), ino(backup.join(sst)), "{sst} linked");
+    }
+    for copied in ["engine-rocksdb/CURRENT", "SERVER"] {
+        assert_ne!(
+            ino(s.data.join(copied)),
+            ino(backup.join(copied)),
+            "{copied}"
+        );
+    }
+    fs::write(s.data.join("SERVER"), b"written after the restore").expect("write");
+    fs::write(s.data.join("engine-rocksdb/CURRENT"), b"MANIFEST-000009\n").expect("write");
+    // What RocksDB does with a table it no longer needs.
+    fs::remove_file(s.data.join("engine-rocksdb/000001.sst")).expect("rm");
+    assert_eq!(
+        fs::read(backup.join("SERVER")).expect("read"),
+        b"{\"id\": 1}"
     );
     s.backups.verify(&meta.id).expect("backup intact");
 
@@ -240,7 +255,61 @@ fn restore_round_trip() {
     drop(WriteLock::shared(&s.data).expect("shared lock"));
     let again = s.backups.restore(&meta.id, &s.data).expect("restore again");
     assert_ne!(again, failsafe);
+    assert_eq!(
+        read_tree(&s.data),
+        original,
+        "the backup restores whole again"
+    );
+    s.backups.verify(&meta.id).expect("backup still intact");
     create(&s, "after");
+}
+
+#[test]
+fn restore_copies_every_file_without_immutable_patterns() {
+    let s = setup();
+    let original = read_tree(&s.data);
+    let meta = create(&s, "copies");
+    let options = RestoreOptions {
+        immutable: Vec::new(),
+        ..RestoreOptions::default()
+    };
+    s.backups
+        .restore_with(&meta.id, &s.data, &options)
+        .expect("restore");
+    assert_eq!(read_tree(&s.data), original);
+    let backup = s.backups.path(&meta.id);
+    let ino = |p: PathBuf| fs::metadata(p).expect("stat").ino();
+    let sst = "engine-rocksdb/000001.sst";
+    assert_ne!(ino(s.data.join(sst)), ino(backup.join(sst)), "a copy");
+    fs::write(s.data.join(sst), b"overwritten in place").expect("write");
+    s.backups.verify(&meta.id).expect("backup intact");
+}
+
+#[test]
+fn corrupt_copied_file_fails_the_restore_but_a_linked_one_is_not_read() {
+    let s = setup();
+    let meta = create(&s, "rot");
+    let backup = s.backups.path(&meta.id);
+    let current = read_tree(&s.data);
+    // The same size, other bytes: only hashing tells.
+    fs::write(backup.join("engine-rocksdb/CURRENT"), b"MANIFEST-000004\n").expect("write");
+    let err = s
+        .backups
+        .restore(&meta.id, &s.data)
+        .expect_err("corrupt copy");
+    assert!(err.to_string().contains("expected sha256"), "{err}");
+    assert_eq!(read_tree(&s.data), current, "data directory untouched");
+    fs::write(backup.join("engine-rocksdb/CURRENT"), b"MANIFEST-000003\n").expect("write");
+
+    // A linked file is the one hashed when the backup was taken: listed and present is
+    // what the restore checks of it (`verify` reads it).
+    fs::remove_file(backup.join("engine-rocksdb/000002.sst")).expect("rm");
+    let err = s
+        .backups
+        .restore(&meta.id, &s.data)
+        .expect_err("missing table");
+    assert!(err.to_string().contains("missing"), "{err}");
+    assert_eq!(read_tree(&s.data), current, "data directory untouched");
 }
 
 #[test]
@@ -313,7 +382,14 @@ fn restore_waits_for_writers_and_times_out() {
     let writer = WriteLock::shared(&s.data).expect("shared");
     let err = s
         .backups
-        .restore_with_timeout(&meta.id, &s.data, Duration::from_millis(200))
+        .restore_with(
+            &meta.id,
+            &s.data,
+            &RestoreOptions {
+                timeout: Duration::from_millis(200),
+                ..RestoreOptions::default()
+            },
+        )
         .expect_err("locked");
     assert_eq!(num(&err, Operation::Restore), 18);
     assert_eq!(read_tree(&s.data), before);

@@ -56,12 +56,18 @@ impl Default for CreateOptions {
 impl CreateOptions {
     /// Whether the file at relative path `rel` is immutable by the patterns.
     pub fn is_immutable(&self, rel: &str) -> bool {
-        let name = rel.rsplit('/').next().unwrap_or(rel);
-        self.immutable.iter().any(|p| match p.strip_prefix('*') {
-            Some(suffix) => name.ends_with(suffix),
-            None => name == p,
-        })
+        is_immutable(&self.immutable, rel)
     }
+}
+
+/// Whether the file at relative path `rel` matches one of `patterns` (`*<suffix>` or an
+/// exact name, matched against the file's name), as create and restore read `--immutable`.
+pub(crate) fn is_immutable(patterns: &[String], rel: &str) -> bool {
+    let name = rel.rsplit('/').next().unwrap_or(rel);
+    patterns.iter().any(|p| match p.strip_prefix('*') {
+        Some(suffix) => name.ends_with(suffix),
+        None => name == p,
+    })
 }
 
 /// A backup being assembled in its scratch directory.

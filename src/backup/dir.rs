@@ -59,13 +59,14 @@ pub fn read_manifest(dir: &Path) -> Result<Manifest> {
 }
 
 /// Walks the backup tree at `dir` (parents before children) and hands every directory and
-/// data file to `visit`, which returns a file's SHA-256 (what it returns for a directory is
-/// ignored). Every file must be listed in `manifest` with that digest, and every listed file
+/// data file to `visit`, which returns a file's SHA-256, or `None` for a file it did not
+/// read (a restore's hard link; what it returns for a directory is ignored). Every file
+/// must be listed in `manifest`, with that digest where it has one, and every listed file
 /// must be there. Returns the walk.
 pub(crate) fn check_tree(
     dir: &Path,
     manifest: &Manifest,
-    mut visit: impl FnMut(&Entry) -> Result<String>,
+    mut visit: impl FnMut(&Entry) -> Result<Option<String>>,
 ) -> Result<Vec<Entry>> {
     let corrupt = |message: String| BackupError::Corrupt {
         path: dir.to_path_buf(),
@@ -85,7 +86,7 @@ pub(crate) fn check_tree(
             )));
         };
         let actual = visit(entry)?;
-        if actual != expected {
+        if let Some(actual) = actual.filter(|actual| actual != expected) {
             return Err(corrupt(format!(
                 "{:?}: expected sha256 {expected}, got {actual}",
                 entry.rel
@@ -102,10 +103,10 @@ pub(crate) fn check_tree(
 }
 
 /// The SHA-256 of a walked file (nothing for a directory).
-fn hash_entry(entry: &Entry) -> Result<String> {
+fn hash_entry(entry: &Entry) -> Result<Option<String>> {
     match entry.kind {
-        Kind::File => tree::hash_file(&entry.path).map(|(hash, _)| hash),
-        Kind::Dir => Ok(String::new()),
+        Kind::File => tree::hash_file(&entry.path).map(|(hash, _)| Some(hash)),
+        Kind::Dir => Ok(None),
     }
 }
 

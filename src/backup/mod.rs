@@ -24,4 +24,4 @@ pub use id::{BackupId, MAX_ID_LEN, sanitise_label};
 pub use lock::{ExclusiveGuard, LOCK_FILE, SharedGuard, WriteLock};
 pub use manifest::{MANIFEST_FILE, Manifest};
 pub use meta::{KeyInfo, META_FILE, Meta};
-pub use restore::RESTORE_LOCK_TIMEOUT;
+pub use restore::{RESTORE_LOCK_TIMEOUT, RestoreOptions};

@@ -1,11 +1,19 @@
 //! Restoring a backup into a data directory, all or nothing.
 //!
-//! 1. The backup is copied (never hard-linked: the data directory will be written, and a
-//!    write through a link would change the backup) into the scratch directory
-//!    `<parent>/.<name>.restoring-<id>` next to the data directory `<parent>/<name>`, so
-//!    that the final renames stay on one file system. Every byte is hashed on the way and
-//!    checked against the backup's `SHA256SUMS`; a corrupt backup fails here, before the
-//!    data directory is touched. The copy is fsynced.
+//! 1. The backup is mirrored into the scratch directory `<parent>/.<name>.restoring-<id>`
+//!    next to the data directory `<parent>/<name>`, so that the final renames stay on one
+//!    file system. Files that match the `--immutable` patterns (by default RocksDB's
+//!    `*.sst`, which are never written once complete, only deleted) are hard-linked: the
+//!    restored file is the backup's own inode, which takes no time and no space, and which
+//!    the database only ever unlinks. Every other file is copied (the data directory will
+//!    write it, and a write through a link would change the backup), hashed on the way and
+//!    checked against the backup's `SHA256SUMS`, and fsynced. So a restore's time grows with
+//!    the mutable bytes only. A linked file is not read again: it is the very file that was
+//!    hashed when the backup was taken or downloaded (`verify` reads every byte); it must
+//!    still be listed, and every listed file present. Where a link is impossible (another
+//!    file system, the link count limit) the file is copied and hashed like a mutable one.
+//!    A corrupt copied file, or a missing or extra one, fails here, before the data
+//!    directory is touched.
 //! 2. Under the data directory's exclusive write lock: rename the data directory to the
 //!    failsafe `<parent>/<name>.failsafe-<timestamp>` ([`super::failsafe`], which also
 //!    bounds how many are kept), then the scratch directory to the data directory. If the
@@ -23,6 +31,7 @@ use std::fs;
 use std::path::Path;
 use std::time::Duration;
 
+use super::create::is_immutable;
 use super::dir::{BackupDir, check_tree, occupied};
 use super::error::{BackupError, Result};
 use super::id::BackupId;
@@ -32,26 +41,50 @@ use super::tree::{self, Kind};
 /// How long [`BackupDir::restore`] waits for the data directory's write lock.
 pub const RESTORE_LOCK_TIMEOUT: Duration = Duration::from_secs(120);
 
+/// Options of a restore.
+#[derive(Debug, Clone)]
+pub struct RestoreOptions {
+    /// How long to wait for the data directory's write lock (default 120 s).
+    pub timeout: Duration,
+    /// File name patterns of immutable files, hard-linked from the backup instead of
+    /// copied: the server's `--immutable`, as for create ([`super::CreateOptions`]).
+    pub immutable: Vec<String>,
+}
+
+impl Default for RestoreOptions {
+    fn default() -> Self {
+        RestoreOptions {
+            timeout: RESTORE_LOCK_TIMEOUT,
+            immutable: super::CreateOptions::default().immutable,
+        }
+    }
+}
+
 impl BackupDir {
-    /// Restores backup `id` into `data_dir` (which must exist) and returns the name of the
-    /// failsafe copy of the old data directory, a sibling of `data_dir`. On failure the
-    /// data directory is as it was.
+    /// Restores backup `id` into `data_dir` (which must exist) with the default options and
+    /// returns the name of the failsafe copy of the old data directory, a sibling of
+    /// `data_dir`. On failure the data directory is as it was.
     pub fn restore(&self, id: &BackupId, data_dir: &Path) -> Result<String> {
-        self.restore_with_timeout(id, data_dir, RESTORE_LOCK_TIMEOUT)
+        self.restore_with(id, data_dir, &RestoreOptions::default())
     }
 
-    /// [`Self::restore`], waiting at most `timeout` for the write lock.
-    pub fn restore_with_timeout(
+    /// [`Self::restore`] with `options`.
+    pub fn restore_with(
         &self,
         id: &BackupId,
         data_dir: &Path,
-        timeout: Duration,
+        options: &RestoreOptions,
     ) -> Result<String> {
-        self.restore_inner(id, data_dir, timeout)
+        self.restore_inner(id, data_dir, options)
             .map_err(BackupError::in_restore)
     }
 
-    fn restore_inner(&self, id: &BackupId, data_dir: &Path, timeout: Duration) -> Result<String> {
+    fn restore_inner(
+        &self,
+        id: &BackupId,
+        data_dir: &Path,
+        options: &RestoreOptions,
+    ) -> Result<String> {
         let manifest = self.manifest(id)?;
         let source = self.path(id);
         self.check_outside(data_dir)?;
@@ -82,11 +115,15 @@ impl BackupDir {
 
         let result = check_tree(&source, &manifest, |entry| {
             let dst = scratch.join(&entry.rel);
+            let copy = || tree::copy_hashing(&entry.path, &dst).map(|(hash, _)| hash);
             match entry.kind {
                 Kind::Dir => fs::create_dir(&dst)
-                    .map(|()| String::new())
+                    .map(|()| None)
                     .map_err(BackupError::at(&dst)),
-                Kind::File => tree::copy_hashing(&entry.path, &dst).map(|(hash, _)| hash),
+                Kind::File if is_immutable(&options.immutable, &entry.rel) => {
+                    tree::link_or_else(&entry.path, &dst, copy)
+                }
+                Kind::File => copy().map(Some),
             }
         })
         .and_then(|entries| {
@@ -100,7 +137,7 @@ impl BackupDir {
                 .collect();
             tree::sync_dirs(&scratch, &dirs)
         })
-        .and_then(|()| swap(&data_dir, &scratch, &parent, &name, timeout));
+        .and_then(|()| swap(&data_dir, &scratch, &parent, &name, options.timeout));
         if result.is_err() {
             tree::remove_scratch(&scratch);
         }

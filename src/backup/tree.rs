@@ -78,14 +78,24 @@ pub(crate) fn copy_synced(src: &Path, dst: &Path) -> Result<()> {
 /// Hard-links `src` as `dst`, or copies it when linking is impossible (another file
 /// system, link count limit, a file system without links). Returns whether it linked.
 pub(crate) fn link_or_copy(src: &Path, dst: &Path) -> Result<bool> {
+    link_or_else(src, dst, || copy_synced(src, dst)).map(|copied| copied.is_none())
+}
+
+/// Hard-links `src` as `dst` (`None`), or when linking is impossible runs `fallback`, which
+/// is to copy it, and returns what that gave.
+pub(crate) fn link_or_else<T>(
+    src: &Path,
+    dst: &Path,
+    fallback: impl FnOnce() -> Result<T>,
+) -> Result<Option<T>> {
     match fs::hard_link(src, dst) {
-        Ok(()) => Ok(true),
+        Ok(()) => Ok(None),
         Err(e) if e.kind() == io::ErrorKind::NotFound && !src.exists() => {
             Err(BackupError::io(src, e))
         }
         Err(e) => {
             tracing::debug!(src = %src.display(), error = %e, "hard link impossible: copying");
-            copy_synced(src, dst).map(|()| false)
+            fallback().map(Some)
         }
     }
 }

@@ -10,7 +10,7 @@ use serde_json::{Map, Value, json};
 use super::AppState;
 use super::envelope::{ApiError, Body, success};
 use crate::ErrorNum;
-use crate::backup::{BackupError, BackupId};
+use crate::backup::{BackupError, BackupId, RestoreOptions};
 use crate::error_table::{Operation, error_num};
 use crate::jobs::Direction;
 
@@ -130,8 +130,12 @@ async fn restore(state: Arc<AppState>, body: Body) -> Result<Response, ApiError>
     body.bool("ignoreVersion")?;
     let (backups, data_dir) = (state.backups.clone(), state.data_dir.clone());
     let keep = state.keep_failsafe;
+    let options = RestoreOptions {
+        immutable: state.create_options.immutable.clone(),
+        ..RestoreOptions::default()
+    };
     let previous = blocking(Operation::Restore, move || {
-        let previous = backups.restore(&id, &data_dir)?;
+        let previous = backups.restore_with(&id, &data_dir, &options)?;
         // The restore is done: failing to remove an old copy fails nothing (it is logged).
         if let Err(e) = crate::backup::failsafe::prune(&data_dir, keep) {
             tracing::warn!(error = %e, "could not look for old failsafe copies");

@@ -105,15 +105,26 @@ async fn restore_swaps_in_the_backup_and_keeps_a_failsafe() {
         "the failsafe holds the old data"
     );
 
-    // Writing the restored files in place must not change the backup.
-    for name in ["engine-rocksdb/000001.sst", "SERVER"] {
-        let mut f = fs::OpenOptions::new()
-            .write(true)
-            .open(server.data.join(name))
-            .expect("open");
-        f.seek(SeekFrom::Start(0)).expect("seek");
-        f.write_all(b"overwritten in place").expect("write");
-    }
+    // An immutable file (`--immutable`, default `*.sst`) is the backup's own, hard-linked;
+    // the database only ever removes it. Writing a mutable restored file in place, and
+    // removing an immutable one, must not change the backup.
+    let ino = |p: std::path::PathBuf| {
+        std::os::unix::fs::MetadataExt::ino(&fs::metadata(p).expect("stat"))
+    };
+    let (sst, backup) = ("engine-rocksdb/000001.sst", server.backups.join(&id));
+    assert_eq!(ino(server.data.join(sst)), ino(backup.join(sst)), "linked");
+    assert_ne!(
+        ino(server.data.join("SERVER")),
+        ino(backup.join("SERVER")),
+        "copied"
+    );
+    let mut f = fs::OpenOptions::new()
+        .write(true)
+        .open(server.data.join("SERVER"))
+        .expect("open");
+    f.seek(SeekFrom::Start(0)).expect("seek");
+    f.write_all(b"overwritten in place").expect("write");
+    fs::remove_file(server.data.join(sst)).expect("rm");
     sha256sum_check(&server.backups.join(&id));
     assert_eq!(backup_data_digest(&server.backups.join(&id)), original);
 

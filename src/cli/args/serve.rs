@@ -20,7 +20,7 @@ pub struct ServeArgs {
     /// Job records, journals and the server id (default: <backup-dir>/.ferry).
     #[arg(long, value_name = "DIR")]
     pub state_dir: Option<PathBuf>,
-    /// File name patterns of immutable files, hard-linked into snapshots (repeatable).
+    /// File name patterns of immutable files, hard-linked into snapshots and back on restore (repeatable).
     #[arg(long = "immutable", value_name = "PATTERN", default_values_t = vec!["*.sst".to_owned()])]
     pub immutable: Vec<String>,
     /// Files transferred in parallel per job.
