@@ -161,6 +161,15 @@ impl Run<'_> {
                 let data = self.read(&f.key, 0..size, etag.as_deref()).await?;
                 (sha256_hex(data.clone()).await?, Some((data, permit)))
             }
+            // Nothing to compare with at the destination: hashed while it is written there.
+            None if !small
+                && !maybe_present
+                && let Some(version) = self.hashes_while_writing(&etag) =>
+            {
+                let sha256 = self.put_hashing(f, size, version).await?;
+                self.done(f, size, FileAction::Copied, Some(sha256));
+                return Ok(());
+            }
             None => (
                 hash_object(self.src(), &f.key, size, etag.as_deref(), &self.budget).await?,
                 None,

@@ -1,6 +1,14 @@
 //! The upload step: writing a file to the destination, in one request or as a chunked
 //! upload that is journalled part by part (so a killed run resumes it), hashing the bytes
 //! that went so that what is published is what was verified.
+//!
+//! A large file whose SHA-256 nobody knows yet is read once, not twice, where the
+//! destination allows it: a local destination stages the file and publishes it only when
+//! told to, so the bytes are hashed on their way into the staged file and the file is
+//! renamed into place after the last one ([`Run::put_hashing`]). A remote store must be told
+//! the SHA-256 when the upload is created (it is the object's metadata), so there the file is
+//! hashed first ([`super::download::hash_object`]). On a W2-shaped local copy the first read
+//! was a third of the CPU.
 
 use bytes::Bytes;
 use futures::{StreamExt, TryStreamExt};
@@ -11,7 +19,62 @@ use super::plan::{chunk_size, ranges};
 use super::{FileSpec, Run};
 use crate::{Error, Result};
 
+/// What a chunked upload knows of its content when it begins.
+#[derive(Clone, Copy)]
+enum Content<'a> {
+    /// The SHA-256 of this very version of the source, read just now: nothing to check.
+    Hashed(&'a str),
+    /// The SHA-256 a manifest or metadata says: the bytes sent are hashed and must match.
+    Expected(&'a str),
+    /// Unknown (a local destination only): the bytes are hashed on the way, and the upload
+    /// is known by the source's version tag, so that a resume continues it only while the
+    /// source is unchanged.
+    Unhashed(&'a str),
+}
+
+impl Content<'_> {
+    /// What the journal and the staged upload are keyed by: the SHA-256, or for content not
+    /// hashed yet a digest of the source's version (never a SHA-256's 64 hex digits alone,
+    /// and naming a local staged file apart from another version's).
+    fn id(&self) -> String {
+        match self {
+            Content::Hashed(sha) | Content::Expected(sha) => (*sha).to_owned(),
+            Content::Unhashed(version) => {
+                use sha2::Digest;
+                format!("v{}", &hex::encode(sha2::Sha256::digest(version))[..32])
+            }
+        }
+    }
+
+    /// Whether every byte goes through the hasher (resumed parts read back).
+    fn hashes(&self) -> bool {
+        !matches!(self, Content::Hashed(_))
+    }
+}
+
 impl Run<'_> {
+    /// Whether a large file whose SHA-256 is unknown can be hashed on its way to the
+    /// destination instead of before, and if so the source version it is pinned to: a local
+    /// destination, a source with version tags (a resume must know the staged bytes are of
+    /// the same version), and no known content to copy from (that lookup needs the SHA-256).
+    pub(super) fn hashes_while_writing<'e>(&self, etag: &'e Option<String>) -> Option<&'e str> {
+        let allowed = self.dst().capabilities().local && self.t.known.is_empty();
+        etag.as_deref().filter(|_| allowed)
+    }
+
+    /// Writes a file the destination does not hold, hashing it on the way (see the module's
+    /// doc); returns its SHA-256. Every read insists on `version`, so the hash is of one
+    /// version.
+    pub(super) async fn put_hashing(
+        &self,
+        f: &FileSpec,
+        size: u64,
+        version: &str,
+    ) -> Result<String> {
+        self.put_chunked_content(f, size, Content::Unhashed(version), Some(version))
+            .await
+    }
+
     /// Counts bytes written to the destination by this run (resumed parts, skipped files and
     /// server-side copies are not).
     fn moved(&self, bytes: u64) {
@@ -114,11 +177,26 @@ impl Run<'_> {
         etag: Option<&str>,
         verify: bool,
     ) -> Result<()> {
-        let resumable = self.journal.open_uploads().contains_key(&f.key);
-        match self
-            .put_chunked_once(f, size, sha256, etag, verify, true)
+        let content = if verify {
+            Content::Expected(sha256)
+        } else {
+            Content::Hashed(sha256)
+        };
+        self.put_chunked_content(f, size, content, etag)
             .await
-        {
+            .map(drop)
+    }
+
+    /// [`Self::put_chunked`] of `content`; the SHA-256 of what was stored.
+    async fn put_chunked_content(
+        &self,
+        f: &FileSpec,
+        size: u64,
+        content: Content<'_>,
+        etag: Option<&str>,
+    ) -> Result<String> {
+        let resumable = self.journal.open_uploads().contains_key(&f.key);
+        match self.put_chunked_once(f, size, content, etag, true).await {
             // The upload an earlier run left is gone or no longer taken: expired, cleaned up,
             // or dropped by a complete request that a kill cut off half-way (s3s-fs then
             // answers 403, not 404): start the file afresh. A store that really refuses this
@@ -128,8 +206,7 @@ impl Run<'_> {
                 let earlier = self.journal.open_uploads().get(&f.key);
                 self.forget(&f.key, earlier.map(|o| o.upload.as_str()))
                     .await?;
-                self.put_chunked_once(f, size, sha256, etag, verify, false)
-                    .await
+                self.put_chunked_once(f, size, content, etag, false).await
             }
             other => other,
         }
@@ -139,15 +216,15 @@ impl Run<'_> {
         &self,
         f: &FileSpec,
         size: u64,
-        sha256: &str,
+        content: Content<'_>,
         etag: Option<&str>,
-        verify: bool,
         resume: bool,
-    ) -> Result<()> {
+    ) -> Result<String> {
         let caps = self.dst().capabilities();
         let chunk = chunk_size(self.wanted_chunk(), size, &caps);
+        let verify = content.hashes();
         let open = self
-            .open_upload(&f.key, size, sha256, chunk, resume)
+            .open_upload(&f.key, size, &content.id(), chunk, resume)
             .await?;
         let abs = self.dst().key(&f.key);
         self.active
@@ -221,12 +298,20 @@ impl Run<'_> {
                 },
             )
             .await?;
-        let actual = hasher.finish();
-        if verify && actual != sha256 {
-            // Never publish: drop the upload, forget it, and report.
-            self.forget(&f.key, Some(&open.upload)).await?;
-            return Err(self.integrity(&f.key, sha256, actual));
-        }
+        let sha256 = match content {
+            Content::Hashed(sha) => sha.to_owned(),
+            Content::Unhashed(_) => hasher.finish(),
+            Content::Expected(sha) => {
+                let actual = hasher.finish();
+                if actual != sha {
+                    // Never publish: drop the upload, forget it, and report.
+                    self.forget(&f.key, Some(&open.upload)).await?;
+                    return Err(self.integrity(&f.key, sha, actual));
+                }
+                actual
+            }
+        };
+        let sha256 = sha256.as_str();
         let completed = self
             .dst()
             .backend
@@ -252,6 +337,6 @@ impl Run<'_> {
         if !caps.local {
             self.verify_published(&f.key, size, sha256).await?;
         }
-        Ok(())
+        Ok(sha256.to_owned())
     }
 }

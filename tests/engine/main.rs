@@ -6,6 +6,7 @@
 mod abort;
 #[path = "../common/mod.rs"]
 mod common;
+mod hash_on_the_way;
 mod incremental;
 mod integrity;
 mod intercept;
