@@ -33,6 +33,22 @@ pub fn write_private(dir: &Path, name: &str, data: &[u8]) -> Result<()> {
     sync_dir(dir)
 }
 
+/// Flushes the whole file system `dir` is on (`syncfs(2)`): every file written and every
+/// directory changed there reaches the disk, one call instead of an fsync of each. It reports
+/// the file system's write-back errors since `dir` was opened (Linux 5.8 and later keep an
+/// error sequence per super block), so open `dir` before the writes it must answer for.
+pub fn syncfs(dir: &File) -> std::io::Result<()> {
+    use std::os::fd::AsRawFd;
+    // SAFETY: a plain system call on a descriptor this function borrows for its duration.
+    #[allow(unsafe_code)]
+    let rc = unsafe { libc::syncfs(dir.as_raw_fd()) };
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(std::io::Error::last_os_error())
+    }
+}
+
 /// fsyncs a directory so that a rename or create in it survives power loss.
 pub fn sync_dir(dir: &Path) -> Result<()> {
     File::open(dir)

@@ -7,8 +7,9 @@
 //!    restored file is the backup's own inode, which takes no time and no space, and which
 //!    the database only ever unlinks. Every other file is copied (the data directory will
 //!    write it, and a write through a link would change the backup), hashed on the way and
-//!    checked against the backup's `SHA256SUMS`, and fsynced. So a restore's time grows with
-//!    the mutable bytes only. A linked file is not read again: it is the very file that was
+//!    checked against the backup's `SHA256SUMS`. Then one `syncfs` puts the whole mirror on
+//!    disk (instead of an fsync per file and directory). So a restore's time grows with the
+//!    mutable bytes only. A linked file is not read again: it is the very file that was
 //!    hashed when the backup was taken or downloaded (`verify` reads every byte); it must
 //!    still be listed, and every listed file present. Where a link is impossible (another
 //!    file system, the link count limit) the file is copied and hashed like a mutable one.
@@ -112,6 +113,9 @@ impl BackupDir {
             .to_owned();
         let scratch = parent.join(format!(".{name}.restoring-{}", id.scratch_name()));
         let scratch_lock = claim_scratch(&scratch)?;
+        // Opened before the first write, so that the flush reports any write-back error of
+        // the copies (see `crate::durable::syncfs`).
+        let flush = fs::File::open(&scratch).map_err(BackupError::at(&scratch))?;
 
         let result = check_tree(&source, &manifest, |entry| {
             let dst = scratch.join(&entry.rel);
@@ -126,17 +130,9 @@ impl BackupDir {
                 Kind::File => copy().map(Some),
             }
         })
-        .and_then(|entries| {
-            let dirs: Vec<_> = entries
-                .into_iter()
-                .filter(|e| e.kind == Kind::Dir)
-                .map(|e| tree::Entry {
-                    path: scratch.join(&e.rel),
-                    ..e
-                })
-                .collect();
-            tree::sync_dirs(&scratch, &dirs)
-        })
+        // One flush of the file system for every copy, link and directory: 2,000 small
+        // files were 2,000 fsyncs and most of a restore's time on a disk.
+        .and_then(|_| crate::durable::syncfs(&flush).map_err(BackupError::at(&scratch)))
         .and_then(|()| swap(&data_dir, &scratch, &parent, &name, options.timeout));
         if result.is_err() {
             tree::remove_scratch(&scratch);

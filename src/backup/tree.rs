@@ -38,8 +38,9 @@ pub(crate) fn hash_file(path: &Path) -> Result<(String, u64)> {
     hash_reader(file, |e| BackupError::io(path, e), |_| Ok(()))
 }
 
-/// Copies `src` to the new file `dst`, hashing the bytes on the way; `dst` is fsynced.
-/// Returns the SHA-256 (hex) and size of what was copied.
+/// Copies `src` to the new file `dst`, hashing the bytes on the way. `dst` is not fsynced:
+/// the caller flushes the whole tree once (a restore's one `syncfs`, instead of an fsync per
+/// file). Returns the SHA-256 (hex) and size of what was copied.
 pub(crate) fn copy_hashing(src: &Path, dst: &Path) -> Result<(String, u64)> {
     let mut from = File::open(src).map_err(BackupError::at(src))?;
     let mut to = OpenOptions::new()
@@ -52,7 +53,6 @@ pub(crate) fn copy_hashing(src: &Path, dst: &Path) -> Result<(String, u64)> {
         |e| BackupError::io(src, e),
         |block| to.write_all(block).map_err(BackupError::at(dst)),
     )?;
-    to.sync_all().map_err(BackupError::at(dst))?;
     if let Ok(meta) = from.metadata() {
         // Keep the mode bits, as `cp -p` and `fs::copy` do.
         let _ = fs::set_permissions(dst, meta.permissions());

@@ -16,7 +16,6 @@
 //! uses the two fsyncs instead ([`GroupSync::covers`]).
 
 use std::fs::File;
-use std::os::fd::AsRawFd;
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering::SeqCst};
@@ -86,17 +85,7 @@ impl GroupSync {
 }
 
 fn syncfs(dir: &File) -> Result<()> {
-    // SAFETY: a plain system call on a descriptor this function borrows for its duration.
-    #[allow(unsafe_code)]
-    let rc = unsafe { libc::syncfs(dir.as_raw_fd()) };
-    if rc == 0 {
-        Ok(())
-    } else {
-        Err(Error::Other(format!(
-            "syncfs: {}",
-            std::io::Error::last_os_error()
-        )))
-    }
+    crate::durable::syncfs(dir).map_err(|e| Error::Other(format!("syncfs: {e}")))
 }
 
 #[cfg(test)]
