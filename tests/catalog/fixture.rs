@@ -51,6 +51,26 @@ impl Fixture {
 
     /// Takes backup `id` of `files` locally and uploads it; returns the id.
     pub async fn backup(&self, id: &str, taken: DateTime<Utc>, files: &[(&str, &[u8])]) -> String {
+        let backup_id = self.take(id, taken, files);
+        let job = BackupTransfer {
+            backups: BackupDir::new(&self.backups),
+            repository: self.repo.clone(),
+            id: backup_id,
+            piece: None,
+            options: Options::default(),
+            context: Context::new().with_state_dir(&self.state),
+        };
+        job.run(Direction::Upload).await.expect("upload");
+        id.to_owned()
+    }
+
+    /// The local backup directory [`Fixture::take`] writes to (`--backup-dir`).
+    pub fn backups(&self) -> &std::path::Path {
+        &self.backups
+    }
+
+    /// Takes backup `id` of `files` in the local backup directory only.
+    pub fn take(&self, id: &str, taken: DateTime<Utc>, files: &[(&str, &[u8])]) -> BackupId {
         let dir = self.backups.join(id);
         let mut manifest = Manifest::new();
         for (path, data) in files {
@@ -64,16 +84,7 @@ impl Fixture {
         let backup_id = BackupId::parse(id).expect("id");
         let meta = Meta::new(backup_id.clone(), taken, bytes, files.len() as u64, false);
         std::fs::write(dir.join(META_FILE), meta.to_bytes().expect("meta")).expect("meta");
-        let job = BackupTransfer {
-            backups: BackupDir::new(&self.backups),
-            repository: self.repo.clone(),
-            id: backup_id,
-            piece: None,
-            options: Options::default(),
-            context: Context::new().with_state_dir(&self.state),
-        };
-        job.run(Direction::Upload).await.expect("upload");
-        id.to_owned()
+        backup_id
     }
 
     /// A backup whose upload stopped before `META`.

@@ -7,6 +7,7 @@ use bytes::Bytes;
 use ferry::catalog::{Policy, PruneAction, PruneRules};
 use ferry::store::LockMode;
 
+use super::common::{ferry, run, text};
 use super::fixture::{Fixture, at, id, sha};
 use super::servers::{Server, random_prefix};
 
@@ -114,4 +115,95 @@ async fn a_lock_on_a_bucket_without_object_lock_is_refused() {
         .expect_err("refused");
     assert_eq!(err.kind(), ferry::ErrorKind::BadConfig, "{err}");
     assert!(err.to_string().contains("Object Lock enabled"), "{err}");
+}
+
+/// Through the binary: `ferry upload --lock` locks every object of the backup; `ferry
+/// delete` leaves them, names each and exits 1 (a dry run says so and exits 0); `ferry
+/// prune` leaves the backup, saying why; the backup stays listed complete.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_cli_locks_an_upload_and_delete_and_prune_leave_it() {
+    let server = lock_enabled_bucket().await;
+    let prefix = random_prefix("lock-cli");
+    let f = Fixture::new(server.location(&prefix));
+    let files: [(&str, &[u8]); 2] = [("a.sst", b"a"), ("dir/b.sst", b"b")];
+    let t1 = at("2026-02-01T10:00:00Z");
+    let locked = id(t1, "locked");
+    f.take(&locked, t1, &files);
+    let t2 = at("2026-02-02T10:00:00Z");
+    let newest = f.backup(&id(t2, "newest"), t2, &files).await;
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let config = server.config_file(tmp.path());
+    let config = config.to_str().expect("utf-8");
+    let repo = server.repository(&prefix);
+    let ferry = |args: &[&str]| run(ferry(tmp.path()).args(args).args(["--config", config]));
+    let backups = f.backups().to_str().expect("utf-8");
+
+    let out = ferry(&[
+        "upload",
+        &locked,
+        &repo,
+        "--backup-dir",
+        backups,
+        "--lock",
+        "1d",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let dir = f.repo.child(&locked);
+    let objects = dir.backend.list(&dir.root).await.expect("list");
+    assert_eq!(objects.len(), files.len() + 2, "{objects:?}"); // + SHA256SUMS, META
+    let now = chrono::Utc::now();
+    for o in &objects {
+        let r = (dir
+            .backend
+            .retention(&dir.key(&o.key))
+            .await
+            .expect("retention"))
+        .unwrap_or_else(|| panic!("{} is not locked", o.key));
+        assert_eq!(r.mode, LockMode::Governance, "{}", o.key);
+        assert!(r.holds_at(now + chrono::Duration::hours(23)), "{r:?}");
+    }
+    let before = f.snapshot().await;
+
+    let target = format!("{repo}/{locked}");
+    let out = ferry(&["delete", &target, "--dry-run"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(
+        err.contains("a.sst: would not delete: locked until"),
+        "{err}"
+    );
+    for verb in ["delete", "purge"] {
+        let out = ferry(&[verb, &target]);
+        assert_eq!(out.status.code(), Some(1), "{verb}: {}", text(&out));
+        let err = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(
+            err.contains("dir/b.sst: not deleted: locked until")
+                && err.contains("(GOVERNANCE retention): Object Lock keeps it")
+                && err.contains("4 of 4 files not deleted"),
+            "{verb}: {err}"
+        );
+        assert_eq!(f.snapshot().await, before, "{verb} changed the repository");
+    }
+
+    let out = ferry(&["prune", &repo, "--keep-last", "1"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        stdout.contains(&format!("leave        {locked}"))
+            && stdout.contains("Object Lock keeps it"),
+        "{stdout}"
+    );
+    let out = ferry(&["backups", &repo, "--json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let listed: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let states: Vec<(String, String)> = (listed.as_array().expect("array").iter())
+        .map(|b| {
+            (
+                b["id"].as_str().expect("id").into(),
+                b["state"].as_str().expect("state").into(),
+            )
+        })
+        .collect();
+    let complete = |id: &String| (id.clone(), "complete".to_owned());
+    assert_eq!(states, vec![complete(&locked), complete(&newest)]);
 }

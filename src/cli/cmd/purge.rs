@@ -19,7 +19,7 @@ pub async fn run(args: &DeleteArgs) -> Result<Exit, Failure> {
         }
         tree => tree.into_parts(),
     };
-    delete_files(&location, &files, args.dry_run).await?;
+    let deleted = delete_files(&location, &files, args.dry_run).await?;
     if let Some(dir) = &place.local {
         if args.dry_run {
             eprintln!(
@@ -30,5 +30,5 @@ pub async fn run(args: &DeleteArgs) -> Result<Exit, Failure> {
             std::fs::remove_dir_all(dir).map_err(|e| ferry::Error::io(dir, e))?;
         }
     }
-    Ok(Exit::Ok)
+    Ok(deleted.exit())
 }

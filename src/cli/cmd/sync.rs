@@ -38,9 +38,7 @@ pub async fn run(args: &SyncArgs) -> Result<Exit, Failure> {
         dry_run(&plan).await?;
         let extra = extra_at_destination(&plan, args.delete_excluded).await?;
         check_max_delete(args.max_delete, extra.len())?;
-        return delete_files(&plan.dst, &extra, true)
-            .await
-            .map(|()| Exit::Ok);
+        return Ok(delete_files(&plan.dst, &extra, true).await?.exit());
     }
     let summary = transfer(&plan).await?;
     if !summary.failed.is_empty() {
@@ -51,9 +49,12 @@ pub async fn run(args: &SyncArgs) -> Result<Exit, Failure> {
     // Listed after the copy: what the destination holds now, every copy verified in it.
     let extra = extra_at_destination(&plan, args.delete_excluded).await?;
     check_max_delete(args.max_delete, extra.len())?;
-    delete_files(&plan.dst, &extra, false).await?;
-    report(&summary, &plan.stats, plan.output, Some(extra.len() as u64));
-    Ok(no_transfer_exit(&plan, &summary))
+    let deleted = delete_files(&plan.dst, &extra, false).await?;
+    report(&summary, &plan.stats, plan.output, Some(deleted.deleted));
+    match deleted.exit() {
+        Exit::Ok => Ok(no_transfer_exit(&plan, &summary)),
+        locked => Ok(locked),
+    }
 }
 
 /// The files at the destination that the source lacks; none for a single-file source.
