@@ -20,11 +20,12 @@ use chrono::{DateTime, Utc};
 use futures::{StreamExt, TryStreamExt};
 use serde::Serialize;
 
+use super::pieces;
 use super::problem::Problem;
 use super::{Catalog, READS_IN_FLIGHT, format_datetime, parse_datetime, read_small};
 use crate::Result;
 use crate::backup::{BackupId, MANIFEST_FILE, META_FILE, Manifest, Meta};
-use crate::store::ObjectInfo;
+use crate::store::{Location, ObjectInfo};
 
 /// Whether a backup is whole, from what the listing and its small files show.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -137,9 +138,27 @@ impl Catalog {
     }
 
     /// One backup's entry from its objects and small files, and its `SHA256SUMS` when
-    /// readable.
+    /// readable (a cluster backup's: every piece's, keys `<piece>/<path>`).
     pub(super) async fn inspect(
         &self,
+        id: String,
+        objects: Vec<ObjectInfo>,
+    ) -> Result<(BackupEntry, Option<Manifest>)> {
+        if pieces::is_cluster(&objects) {
+            return self.inspect_cluster(id, objects).await;
+        }
+        let dir = self.repository.child(&id);
+        let label = id.clone();
+        self.inspect_dir(&dir, &label, id, objects).await
+    }
+
+    /// The entry of one directory holding data files, `SHA256SUMS` and `META` of backup
+    /// `id`: a single-server backup, or one piece of a cluster backup (`label` names it in
+    /// messages).
+    pub(super) async fn inspect_dir(
+        &self,
+        dir: &Location,
+        label: &str,
         id: String,
         objects: Vec<ObjectInfo>,
     ) -> Result<(BackupEntry, Option<Manifest>)> {
@@ -163,15 +182,14 @@ impl Catalog {
         // unlisted file already explains it.
         let mut totals = None;
         if objects.iter().any(|o| o.key == META_FILE) {
-            let dir = self.repository.child(&entry.id);
             let (meta, sums) =
-                futures::try_join!(read_small(&dir, META_FILE), read_small(&dir, MANIFEST_FILE))?;
+                futures::try_join!(read_small(dir, META_FILE), read_small(dir, MANIFEST_FILE))?;
             let sums_size = sums.as_ref().map_or(0, |s| s.len() as u64);
             match meta {
                 None => entry.problems.push(Problem::Backup(format!(
                     "{META_FILE} vanished while listing"
                 ))),
-                Some(bytes) => totals = self.check_meta(&mut entry, &bytes, sums_size),
+                Some(bytes) => totals = check_meta(&mut entry, label, &bytes, sums_size),
             }
             match sums.map(|s| parse_manifest(&s)) {
                 None => entry
@@ -212,44 +230,49 @@ impl Catalog {
         entry.objects = objects;
         Ok((entry, manifest))
     }
+}
 
-    /// Checks `META` against the entry it describes; `sums_size` is `SHA256SUMS`'s size.
-    /// Returns the disagreement of counts and sizes, if any.
-    fn check_meta(&self, entry: &mut BackupEntry, bytes: &[u8], sums_size: u64) -> Option<Problem> {
-        let path = format!("{}/{META_FILE}", entry.id);
-        let meta = match Meta::from_slice(bytes, std::path::Path::new(&path)) {
-            Ok(meta) => meta,
-            Err(e) => {
-                entry.problems.push(Problem::Backup(e.to_string()));
-                return None;
-            }
-        };
-        if meta.id.as_str() != entry.id {
-            entry.problems.push(Problem::Backup(format!(
-                "{META_FILE} names backup {}, not {}",
-                meta.id, entry.id
-            )));
+/// Checks `META` (of `label`) against the entry it describes; `sums_size` is
+/// `SHA256SUMS`'s size. Returns the disagreement of counts and sizes, if any.
+fn check_meta(
+    entry: &mut BackupEntry,
+    label: &str,
+    bytes: &[u8],
+    sums_size: u64,
+) -> Option<Problem> {
+    let path = format!("{label}/{META_FILE}");
+    let meta = match Meta::from_slice(bytes, std::path::Path::new(&path)) {
+        Ok(meta) => meta,
+        Err(e) => {
+            entry.problems.push(Problem::Backup(e.to_string()));
+            return None;
         }
-        if let Some(t) = parse_datetime(&meta.datetime) {
-            entry.datetime = Some(t);
-        }
-        if meta.nr_db_servers > 1 {
-            entry.pieces = Some(Pieces {
-                present: meta.nr_pieces_present,
-                expected: meta.nr_db_servers,
-            });
-        }
-        // META counts the data files, or every file but META (SHA256SUMS too): both are
-        // accepted. META written by ArangoDB itself counts otherwise and is not checked.
-        let files_agree = [entry.files, entry.files + 1].contains(&meta.nr_files);
-        let bytes_agree = [entry.bytes, entry.bytes + sums_size].contains(&meta.size_in_bytes);
-        (meta.count_includes_files_only && !(files_agree && bytes_agree)).then(|| {
-            Problem::Backup(format!(
-                "{META_FILE} says {} files of {} bytes; the repository holds {} of {}",
-                meta.nr_files, meta.size_in_bytes, entry.files, entry.bytes
-            ))
-        })
+    };
+    if meta.id.as_str() != entry.id {
+        entry.problems.push(Problem::Backup(format!(
+            "{META_FILE} names backup {}, not {}",
+            meta.id, entry.id
+        )));
     }
+    if let Some(t) = parse_datetime(&meta.datetime) {
+        entry.datetime = Some(t);
+    }
+    if meta.nr_db_servers > 1 {
+        entry.pieces = Some(Pieces {
+            present: meta.nr_pieces_present,
+            expected: meta.nr_db_servers,
+        });
+    }
+    // META counts the data files, or every file but META (SHA256SUMS too): both are
+    // accepted. META written by ArangoDB itself counts otherwise and is not checked.
+    let files_agree = [entry.files, entry.files + 1].contains(&meta.nr_files);
+    let bytes_agree = [entry.bytes, entry.bytes + sums_size].contains(&meta.size_in_bytes);
+    (meta.count_includes_files_only && !(files_agree && bytes_agree)).then(|| {
+        Problem::Backup(format!(
+            "{META_FILE} says {} files of {} bytes; the repository holds {} of {}",
+            meta.nr_files, meta.size_in_bytes, entry.files, entry.bytes
+        ))
+    })
 }
 
 /// `SHA256SUMS` as text, or the line that says why it is not one.

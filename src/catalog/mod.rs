@@ -16,11 +16,12 @@
 //! Files that an incremental upload copied server-side from another backup are objects of
 //! their own (a store's copy is not a reference), so no other backup loses anything.
 //!
-//! Cluster backups (one piece per DB server) are not laid out yet; [`BackupEntry::pieces`]
-//! carries what `META` says of them.
+//! Cluster backups hold one piece per DB server, `<root>/<id>/<PRMR-…>/`, each laid out as
+//! a single-server backup (`pieces`); [`BackupEntry::pieces`] counts them.
 
 mod listing;
 mod lock;
+mod pieces;
 pub mod policy;
 mod problem;
 mod prune;

@@ -28,6 +28,35 @@ pub enum Problem {
     Unreadable { path: String, error: String },
 }
 
+impl Problem {
+    /// The same problem found in `piece` of a cluster backup: paths become `<piece>/<path>`.
+    pub(super) fn within(self, piece: &str) -> Problem {
+        let path = |p: String| format!("{piece}/{p}");
+        match self {
+            Problem::Backup(m) if m.contains(piece) => Problem::Backup(m),
+            Problem::Backup(m) => Problem::Backup(format!("{piece}: {m}")),
+            Problem::Missing(p) => Problem::Missing(path(p)),
+            Problem::NotListed(p) => Problem::NotListed(path(p)),
+            Problem::NoStoredHash(p) => Problem::NoStoredHash(path(p)),
+            Problem::HashDiffers {
+                path: p,
+                expected,
+                actual,
+                read,
+            } => Problem::HashDiffers {
+                path: path(p),
+                expected,
+                actual,
+                read,
+            },
+            Problem::Unreadable { path: p, error } => Problem::Unreadable {
+                path: path(p),
+                error,
+            },
+        }
+    }
+}
+
 impl std::fmt::Display for Problem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {

@@ -26,9 +26,9 @@ use futures::StreamExt;
 use serde::Serialize;
 
 use super::listing::{BackupEntry, BackupState};
+use super::pieces;
 use super::{Catalog, Policy, REQUESTS_IN_FLIGHT, format_datetime};
 use crate::Result;
-use crate::backup::META_FILE;
 use crate::store::PendingUpload;
 
 /// What to prune.
@@ -215,7 +215,7 @@ impl Catalog {
         ))
     }
 
-    /// Deletes one backup: `META` first, then its other objects, then its pending uploads.
+    /// Deletes one backup: `META` (and each piece's) first, then its other objects, then its pending uploads.
     /// Returns the objects deleted and the first error.
     async fn delete(
         &self,
@@ -225,17 +225,20 @@ impl Catalog {
         let dir = self.repository.child(&backup.id);
         let backend = &dir.backend;
         let mut deleted = 0;
-        if backup.objects.iter().any(|o| o.key == META_FILE) {
-            if let Err(e) = backend.delete(&dir.key(META_FILE)).await {
-                return (0, Some(e.to_string()));
+        // The backup's META and its pieces' first, one after the other: a deletion cut short
+        // leaves a backup that lists as incomplete, never one that looks whole.
+        let (metas, rest): (Vec<_>, Vec<_>) =
+            backup.objects.iter().partition(|o| pieces::is_meta(&o.key));
+        for meta in metas {
+            if let Err(e) = backend.delete(&dir.key(&meta.key)).await {
+                return (deleted, Some(e.to_string()));
             }
             deleted += 1;
         }
         let dir = &dir;
-        let mut deletes =
-            futures::stream::iter(backup.objects.iter().filter(|o| o.key != META_FILE))
-                .map(|o| async move { dir.backend.delete(&dir.key(&o.key)).await })
-                .buffer_unordered(REQUESTS_IN_FLIGHT);
+        let mut deletes = futures::stream::iter(rest)
+            .map(|o| async move { dir.backend.delete(&dir.key(&o.key)).await })
+            .buffer_unordered(REQUESTS_IN_FLIGHT);
         let mut first = None;
         while let Some(outcome) = deletes.next().await {
             match outcome {

@@ -28,6 +28,9 @@ pub fn id(taken: DateTime<Utc>, label: &str) -> String {
     format!("{}_{label}", taken.format("%Y-%m-%dT%H.%M.%SZ"))
 }
 
+/// A backup's files: path and content.
+pub type Files<'a> = &'a [(&'a str, &'a [u8])];
+
 #[derive(Debug)]
 pub struct Fixture {
     pub repo: Location,
@@ -52,16 +55,38 @@ impl Fixture {
     /// Takes backup `id` of `files` locally and uploads it; returns the id.
     pub async fn backup(&self, id: &str, taken: DateTime<Utc>, files: &[(&str, &[u8])]) -> String {
         let backup_id = self.take(id, taken, files);
+        self.upload(&self.backups, backup_id, None).await;
+        id.to_owned()
+    }
+
+    /// Takes cluster backup `id` of `servers` DB servers with one piece per `(server id,
+    /// files)`, each in a backup directory of its own, and uploads every piece as its DB
+    /// server does (to `<id>/<server id>/`); returns the id.
+    pub async fn cluster_backup(
+        &self,
+        id: &str,
+        taken: DateTime<Utc>,
+        pieces: &[(&str, Files<'_>)],
+        servers: u32,
+    ) -> String {
+        for (server, files) in pieces {
+            let backups = self.backups.with_file_name(format!("backups-{server}"));
+            let backup_id = take_in(&backups, id, taken, files, servers);
+            self.upload(&backups, backup_id, Some(server)).await;
+        }
+        id.to_owned()
+    }
+
+    async fn upload(&self, backups: &std::path::Path, id: BackupId, piece: Option<&str>) {
         let job = BackupTransfer {
-            backups: BackupDir::new(&self.backups),
+            backups: BackupDir::new(backups),
             repository: self.repo.clone(),
-            id: backup_id,
-            piece: None,
+            id,
+            piece: piece.map(str::to_owned),
             options: Options::default(),
             context: Context::new().with_state_dir(&self.state),
         };
         job.run(Direction::Upload).await.expect("upload");
-        id.to_owned()
     }
 
     /// The local backup directory [`Fixture::take`] writes to (`--backup-dir`).
@@ -71,20 +96,7 @@ impl Fixture {
 
     /// Takes backup `id` of `files` in the local backup directory only.
     pub fn take(&self, id: &str, taken: DateTime<Utc>, files: &[(&str, &[u8])]) -> BackupId {
-        let dir = self.backups.join(id);
-        let mut manifest = Manifest::new();
-        for (path, data) in files {
-            let p = dir.join(path);
-            std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
-            std::fs::write(&p, data).expect("write");
-            manifest.insert(path, &sha(data)).expect("manifest");
-        }
-        std::fs::write(dir.join(MANIFEST_FILE), manifest.to_text()).expect("sums");
-        let bytes = files.iter().map(|(_, d)| d.len() as u64).sum();
-        let backup_id = BackupId::parse(id).expect("id");
-        let meta = Meta::new(backup_id.clone(), taken, bytes, files.len() as u64, false);
-        std::fs::write(dir.join(META_FILE), meta.to_bytes().expect("meta")).expect("meta");
-        backup_id
+        take_in(&self.backups, id, taken, files, 1)
     }
 
     /// A backup whose upload stopped before `META`.
@@ -134,4 +146,30 @@ impl Fixture {
         out.sort();
         out
     }
+}
+
+/// Takes backup `id` of `files` in `backups`, its META saying `servers` DB servers.
+fn take_in(
+    backups: &std::path::Path,
+    id: &str,
+    taken: DateTime<Utc>,
+    files: &[(&str, &[u8])],
+    servers: u32,
+) -> BackupId {
+    let dir = backups.join(id);
+    let mut manifest = Manifest::new();
+    for (path, data) in files {
+        let p = dir.join(path);
+        std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+        std::fs::write(&p, data).expect("write");
+        manifest.insert(path, &sha(data)).expect("manifest");
+    }
+    std::fs::write(dir.join(MANIFEST_FILE), manifest.to_text()).expect("sums");
+    let bytes = files.iter().map(|(_, d)| d.len() as u64).sum();
+    let backup_id = BackupId::parse(id).expect("id");
+    let mut meta = Meta::new(backup_id.clone(), taken, bytes, files.len() as u64, false);
+    meta.nr_db_servers = servers;
+    meta.nr_pieces_present = servers;
+    std::fs::write(dir.join(META_FILE), meta.to_bytes().expect("meta")).expect("meta");
+    backup_id
 }

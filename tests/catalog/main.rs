@@ -4,6 +4,7 @@
 
 mod cases;
 mod cli;
+mod cluster;
 #[path = "../common/mod.rs"]
 mod common;
 mod fixture;
@@ -43,6 +44,12 @@ macro_rules! repository_cases {
                 async fn prune_incomplete_and_damaged() {
                     let (repo, _tmp) = $repo;
                     cases::prune_incomplete_and_damaged(repo).await;
+                }
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn cluster_backups() {
+                    let (repo, _tmp) = $repo;
+                    super::cluster::cluster_backups(repo).await;
                 }
 
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
