@@ -51,8 +51,13 @@ pub async fn run(plan: Plan) -> Result<Exit, Failure> {
             let datetime = b
                 .datetime
                 .map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string());
+            // A cluster backup: how many of its DB servers' pieces are whole.
+            let pieces = b
+                .pieces
+                .map(|p| format!(" ({}/{} pieces)", p.present, p.expected))
+                .unwrap_or_default();
             println!(
-                "{:width$}  {:20}  {:>6}  {:>10}  {}",
+                "{:width$}  {:20}  {:>6}  {:>10}  {}{pieces}",
                 b.id,
                 datetime.as_deref().unwrap_or("-"),
                 b.files,
