@@ -129,6 +129,26 @@ async fn upload_then_download_every_piece_and_restore() {
         .sum();
     assert_eq!(overview["sizeInBytes"], sizes, "{overview}");
 
+    // What `ferry backups` and `ferry verify` say of it (src/catalog/pieces.rs): complete,
+    // every piece there, every piece's files as its SHA256SUMS says.
+    let catalog = ferry::catalog::Catalog::new(ferry::store::Location::local(repo_dir.path()));
+    let listing = catalog.list().await.expect("list");
+    let entry = listing.get(&id).expect("listed");
+    assert_eq!(
+        entry.state,
+        ferry::catalog::BackupState::Complete,
+        "{entry:?}"
+    );
+    let all = ferry::catalog::Pieces {
+        present: 3,
+        expected: 3,
+    };
+    assert_eq!(entry.pieces, Some(all), "{entry:?}");
+    let backup_id = ferry::backup::BackupId::parse(&id).expect("id");
+    let report = catalog.verify(&backup_id, &Default::default()).await;
+    let report = report.expect("verify runs");
+    assert!(report.is_whole() && report.files > 0, "{report:?}");
+
     // A restarted coordinator still answers for its job.
     cluster.coordinator.restart().await;
     let again = wait_all_completed(&cluster.coordinator, Kind::Upload, &job, 3).await;
