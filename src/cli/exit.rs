@@ -11,11 +11,13 @@
 //! | 6, 8 | less serious, transfer limit: rclone's, not produced by Ferry |
 //! | 7 | fatal: overlapping SRC and DST of `sync`/`move`, `--max-delete` exceeded |
 //! | 9 | `--error-on-no-transfer` and nothing was transferred |
-//! | 130 | cancelled by Ctrl-C |
+//! | 130, 143 | stopped by SIGINT (Ctrl-C) or SIGTERM: 128 + the signal, as rclone |
 
 use std::process::ExitCode;
 
 use ferry::Error;
+
+use super::interrupt::Interrupted;
 
 /// How a command ended when it did not fail.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,6 +46,10 @@ pub enum Failure {
     /// (exit 7), e.g. `sync` onto its own source, or more deletions than `--max-delete`.
     #[error("{0}")]
     Fatal(String),
+    /// A copy stopped by SIGINT or SIGTERM, its journal and uploads kept for a resume
+    /// (exit 128 + the signal).
+    #[error("{}", .0.lines()[0])]
+    Interrupted(Box<Interrupted>),
     #[error(transparent)]
     Ferry(#[from] Error),
 }
@@ -56,6 +62,7 @@ impl Failure {
             Failure::DirNotFound(_) => 3,
             Failure::FileNotFound(_) => 4,
             Failure::Fatal(_) => 7,
+            Failure::Interrupted(i) => i.signal.code(),
             Failure::Ferry(Error::Cancelled) => 130,
             Failure::Ferry(e) if e.is_not_found() => 4,
             Failure::Ferry(e) if e.is_retryable() => 5,
@@ -85,6 +92,12 @@ impl From<Exit> for ExitCode {
 pub fn print(e: &Failure) {
     if let Failure::Ferry(Error::Cancelled) = e {
         eprintln!("ferry: cancelled");
+        return;
+    }
+    if let Failure::Interrupted(i) = e {
+        for line in i.lines() {
+            eprintln!("ferry: {line}");
+        }
         return;
     }
     eprintln!("ferry: error: {}", chain(e));

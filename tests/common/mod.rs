@@ -5,6 +5,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use std::time::{Duration, Instant};
 
 use sha2::{Digest, Sha256};
 
@@ -110,6 +111,32 @@ pub fn journals(state: &Path) -> Vec<PathBuf> {
     fs::read_dir(state.join("journals"))
         .map(|d| d.flatten().map(|e| e.path()).collect())
         .unwrap_or_default()
+}
+
+/// Parts recorded in the journal so far.
+pub fn journal_parts(state: &Path) -> usize {
+    journals(state)
+        .iter()
+        .map(|j| {
+            fs::read_to_string(j)
+                .unwrap_or_default()
+                .lines()
+                .filter(|l| l.contains("\"op\":\"part\""))
+                .count()
+        })
+        .sum()
+}
+
+/// Waits (at most 60 s: no progress fails the test) until the journal holds `n` parts.
+pub fn wait_for_parts(state: &Path, n: usize) {
+    let start = Instant::now();
+    while journal_parts(state) < n {
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "no progress in 60 s"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
 }
 
 /// The last JSON line of stdout with `"event":"done"`.

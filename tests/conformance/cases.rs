@@ -456,7 +456,10 @@ pub fn resume_after_kill(server: &Server, direction: Direction) {
     assert!(journals(&state).is_empty(), "{}", server.name);
 }
 
-pub fn abort_leaves_nothing(server: &Server) {
+/// Ctrl-C stops a copy and keeps it resumable (tests/cli_interrupt.rs resumes it): nothing
+/// half-written is visible, the journal stays; `ferry cleanup --max-age 0`, the discard
+/// the message offers, then leaves no pending upload where the server can list them.
+pub fn interrupt_keeps_and_cleanup_discards(server: &Server) {
     let dir = tempfile::tempdir().expect("tempdir");
     let (from, to) = prepare(server, dir.path(), Direction::Upload);
     let state = dir.path().join("state");
@@ -474,7 +477,7 @@ pub fn abort_leaves_nothing(server: &Server) {
         }
         assert!(
             start.elapsed() < Duration::from_secs(30),
-            "{}: abort hangs",
+            "{}: the interrupt hangs",
             server.name
         );
         std::thread::sleep(Duration::from_millis(10));
@@ -494,14 +497,27 @@ pub fn abort_leaves_nothing(server: &Server) {
         "{}: no half object visible: {listing:?}",
         server.name
     );
-    if let Some(pending) = rt.block_on(server.pending_uploads(&prefix)) {
-        assert!(
-            pending.is_empty(),
-            "{}: pending uploads left: {pending:?}",
-            server.name
-        );
-    }
-    assert!(journals(&state).is_empty(), "{}", server.name);
+    assert_eq!(journals(&state).len(), 1, "{}: journal kept", server.name);
+    let Some(pending) = rt.block_on(server.pending_uploads(&prefix)) else {
+        return;
+    };
+    assert!(!pending.is_empty(), "{}: the upload is kept", server.name);
+    let cleanup = run(ferry(&state)
+        .args(["cleanup", &to, "--max-age", "0", "--config"])
+        .arg(server.config_file(dir.path())));
+    assert!(
+        cleanup.status.success(),
+        "{}: {}",
+        server.name,
+        text(&cleanup)
+    );
+    let pending = rt.block_on(server.pending_uploads(&prefix));
+    assert_eq!(
+        pending.as_deref(),
+        Some(&[][..]),
+        "{}: pending uploads left",
+        server.name
+    );
 }
 
 /// A kill between CreateMultipartUpload and the journal's record of the upload id: the

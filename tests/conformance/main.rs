@@ -93,8 +93,8 @@ macro_rules! conformance {
                 }
 
                 #[test]
-                fn abort_leaves_nothing() {
-                    cases::abort_leaves_nothing(&server());
+                fn interrupt_keeps_and_cleanup_discards() {
+                    cases::interrupt_keeps_and_cleanup_discards(&server());
                 }
             });
         )*

@@ -1,8 +1,13 @@
-//! `ferry cleanup REMOTE`: abort pending multipart uploads older than `--max-age`.
+//! `ferry cleanup REMOTE`: abort pending multipart uploads older than `--max-age`, and end
+//! them in this machine's resume journals. That is how an interrupted copy is discarded
+//! (see [`crate::cli::interrupt`]): its rerun then starts those files afresh instead of
+//! asking the store for parts of an upload that is gone (which some servers answer with a
+//! retryable 500, not 404).
 
 use std::time::Duration;
 
 use ferry::engine;
+use ferry::engine::journal::{Journal, default_state_dir};
 use ferry::store::Location;
 
 use crate::cli::args::CleanupArgs;
@@ -49,6 +54,7 @@ pub async fn run(plan: Plan) -> Result<Exit, Failure> {
             u.upload
         );
     }
+    forget_in_journals(report.aborted.iter().map(|u| u.upload.as_str()).collect());
     for (u, e) in &report.failed {
         eprintln!("ferry: could not abort {}: {e}", relative(&u.key));
     }
@@ -64,4 +70,28 @@ pub async fn run(plan: Plan) -> Result<Exit, Failure> {
     } else {
         Exit::Error
     })
+}
+
+/// Ends, in every journal of the state directory (`$FERRY_STATE_DIR`, …), the uploads whose
+/// ids were just aborted. A journal in use by a running copy is left alone: that copy
+/// finds its upload gone and starts the file again.
+fn forget_in_journals(aborted: std::collections::HashSet<&str>) {
+    if aborted.is_empty() {
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir(default_state_dir().join("journals")) else {
+        return;
+    };
+    for path in entries.flatten().map(|e| e.path()) {
+        let Ok(journal) = Journal::open(&path) else {
+            continue;
+        };
+        for (key, open) in journal.open_uploads() {
+            if aborted.contains(open.upload.as_str())
+                && let Err(e) = journal.end(key)
+            {
+                eprintln!("ferry: {}: {e}", path.display());
+            }
+        }
+    }
 }

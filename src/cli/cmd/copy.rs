@@ -12,7 +12,7 @@ use ferry::store::Location;
 
 use crate::cli::args::CopyArgs;
 use crate::cli::exit::{Exit, Failure};
-use crate::cli::interrupt::CancelOnCtrlC;
+use crate::cli::interrupt::{Interrupted, Interrupts};
 use crate::cli::overlap::refuse_overlap;
 use crate::cli::plan::{
     Output, Place, Resolver, Source, engine_context, engine_options, file_target, filtered, source,
@@ -159,17 +159,26 @@ pub fn no_transfer_exit(plan: &Plan, summary: &Summary) -> Exit {
 /// Copies the plan's files, drawing progress; a file that fails does not stop the others
 /// (rclone's way). Every file not in [`Summary::failed`] is at the destination and verified
 /// there (the engine's stage → verify → publish, or found present with the same SHA-256):
-/// `sync` and `move` delete only when that list is empty.
+/// `sync` and `move` delete only when that list is empty. SIGINT or SIGTERM stops the copy
+/// where it is and keeps its journal and uploads for a rerun to resume (see
+/// [`crate::cli::interrupt`]).
 pub async fn transfer(plan: &Plan) -> Result<Summary, Failure> {
     let stats = plan.stats.clone();
-    let _ctrl_c = CancelOnCtrlC::new(plan.context.cancel().clone());
+    let mut interrupts = Interrupts::listen();
     let transfer =
         Transfer::new(&plan.src, &plan.dst, &plan.options, plan.context.clone()).keep_going();
     let display =
         progress::Display::start(stats.clone(), plan.output.json, plan.output.no_progress);
-    let result = transfer.copy_files(plan.files.clone()).await;
+    let result = tokio::select! {
+        r = transfer.copy_files(plan.files.clone()) => r.map_err(Failure::from),
+        signal = interrupts.next() => Err(Failure::Interrupted(Box::new(Interrupted::new(
+            signal,
+            stats.snapshot(),
+            &plan.dst,
+        )))),
+    };
     display.finish().await;
-    Ok(result?)
+    result
 }
 
 /// `--dry-run`: says, with rclone's words, each file that a copy would send, and sends
