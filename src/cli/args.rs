@@ -245,9 +245,10 @@ pub struct Common {
     /// Chunk size for large files, e.g. 16M.
     #[arg(long, value_name = "SIZE", value_parser = parse_size)]
     pub chunk_size: Option<u64>,
-    /// Bandwidth limit over all transfers, bytes per second, e.g. 50M.
-    #[arg(long, value_name = "RATE", value_parser = parse_size)]
-    pub bwlimit: Option<u64>,
+    /// Bandwidth limit over all transfers, bytes per second: 50M, 10M:100k (upload:download),
+    /// off, or a timetable such as "08:00,512k 19:00,off" (rclone's forms).
+    #[arg(long, value_name = "RATE", value_parser = |s: &str| s.parse::<ferry::store::layer::BwTimetable>())]
+    pub bwlimit: Option<ferry::store::layer::BwTimetable>,
     /// Print progress and the result as JSON lines on stdout.
     #[arg(long)]
     pub json: bool,

@@ -47,7 +47,7 @@ pub fn engine_options(common: &Common) -> Result<Options> {
         }
         o.chunk_size = Some(c);
     }
-    o.bwlimit = common.bwlimit.filter(|b| *b > 0);
+    o.bwlimit = common.bwlimit.clone();
     if let Some(r) = common.access.retries {
         o.retry.max_retries = r;
     }

@@ -65,8 +65,9 @@ pub struct Options {
     /// Bytes of file data held in memory at once, over all transfers (of all runs that
     /// share a [`Context::with_budget`]).
     pub max_in_flight: u64,
-    /// Bytes per second over all transfers.
-    pub bwlimit: Option<u64>,
+    /// Bytes per second over all transfers: a rate, an upload:download pair or a timetable
+    /// (`--bwlimit`, see [`crate::store::layer::BwTimetable`]).
+    pub bwlimit: Option<crate::store::layer::BwTimetable>,
     /// How the stores of a run retry (they are resolved with it, see
     /// [`crate::store::layer`]); the engine itself sends nothing twice.
     pub retry: RetryPolicy,
@@ -246,7 +247,8 @@ impl<'a> Transfer<'a> {
             dst: Location {
                 backend: crate::store::layer::for_run(
                     self.dst.backend.clone(),
-                    self.options.bwlimit,
+                    self.options.bwlimit.as_ref(),
+                    !self.src.capabilities().local,
                 ),
                 ..self.dst.clone()
             },

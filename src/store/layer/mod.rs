@@ -13,6 +13,7 @@
 //! - the bandwidth limit and the byte counter by the engine, around the destination of one
 //!   run ([`for_run`]): a limit belongs to a run, and a resolved store may serve several.
 
+mod bwtimetable;
 mod metered;
 mod retry;
 mod strays;
@@ -26,6 +27,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use bytes::Bytes;
 
+pub use bwtimetable::{BwTimetable, Rate};
 pub use metered::Metered;
 pub use retry::Retry;
 pub use strays::{CLOCK_SKEW, abort_strays};
@@ -126,12 +128,21 @@ pub fn resolved(backend: SharedBackend, policy: &RetryPolicy) -> SharedBackend {
     Arc::new(Layered::new(backend, Retry::new(*policy)))
 }
 
-/// The layers of one run's destination: its byte counter and, with `bwlimit` (bytes per
-/// second), one limit over all its transfers.
-pub fn for_run(backend: SharedBackend, bwlimit: Option<u64>) -> SharedBackend {
+/// The layers of one run's destination: its byte counter and, with `bwlimit`, one limit
+/// over all its transfers (which of a pair's rates: by whether the run reads from a remote
+/// source, `src_remote`, and writes to a remote destination).
+pub fn for_run(
+    backend: SharedBackend,
+    bwlimit: Option<&BwTimetable>,
+    src_remote: bool,
+) -> SharedBackend {
+    let dst_remote = !backend.capabilities().local;
     let metered: SharedBackend = Arc::new(Layered::new(backend, Metered));
     match bwlimit {
-        Some(rate) => Arc::new(Layered::new(metered, Throttle::new(rate))),
+        Some(table) => Arc::new(Layered::new(
+            metered,
+            Throttle::scheduled(table.clone(), src_remote, dst_remote),
+        )),
         None => metered,
     }
 }
