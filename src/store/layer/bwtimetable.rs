@@ -83,6 +83,9 @@ const DAY: u32 = 24 * 60;
 pub struct BwTimetable {
     /// Sorted by minute of the week.
     slots: Vec<Slot>,
+    /// Before the week's first slot: the rate of the entry given last, as rclone's
+    /// `LimitAt` starts from `x[len(x)-1]` (not the latest of the week).
+    wrap: Rate,
 }
 
 impl BwTimetable {
@@ -90,18 +93,18 @@ impl BwTimetable {
     pub fn constant(rate: Rate) -> Self {
         BwTimetable {
             slots: vec![Slot { minute: 0, rate }],
+            wrap: rate,
         }
     }
 
     /// The rate in force at `minute` of the week (0 = Sunday 00:00): the latest slot at or
-    /// before it, else (early in the week) the week's last slot, which wraps around.
+    /// before it, else (before the week's first slot) the entry given last, as in rclone.
     pub fn at(&self, minute: u32) -> Rate {
         self.slots
             .iter()
             .rev()
             .find(|s| s.minute <= minute)
-            .or(self.slots.last())
-            .map_or_else(Rate::default, |s| s.rate)
+            .map_or(self.wrap, |s| s.rate)
     }
 
     /// The rate in force now, by this machine's local time.
@@ -188,11 +191,12 @@ impl FromStr for BwTimetable {
                 }
             }
         }
+        let wrap = slots.last().map_or_else(Rate::default, |s: &Slot| s.rate);
         // A later entry for the same minute wins, as it would in rclone's list.
         slots.reverse();
         slots.sort_by_key(|s| s.minute);
         slots.dedup_by_key(|s| s.minute);
-        Ok(BwTimetable { slots })
+        Ok(BwTimetable { slots, wrap })
     }
 }
 
