@@ -166,7 +166,8 @@ impl Run<'_> {
                 && !maybe_present
                 && let Some(version) = self.hashes_while_writing(&etag) =>
             {
-                let sha256 = self.put_hashing(f, size, version).await?;
+                let put = self.put_hashing(f, size, version);
+                let sha256 = mtime::writing(modified, put).await?;
                 self.done(f, size, FileAction::Copied, Some(sha256));
                 return Ok(());
             }
